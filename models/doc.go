@@ -1,0 +1,14 @@
+// Package models holds the GORM structs that are the single source of truth for the
+// forecast database schema. Atlas reads these structs (through atlas-provider-gorm) and
+// diffs them into the versioned migrations under migrations/; nothing calls AutoMigrate.
+//
+// Every struct in this package that carries a `gorm` tag becomes a table, so helper
+// types that are not tables must not use gorm tags.
+//
+// Conventions that matter on both dialects:
+//   - float64 columns say `type:double precision`: GORM's default on PostgreSQL is numeric,
+//     which is slower and round-trips as a string.
+//   - time.Time columns carry no type: GORM makes them timestamptz on PostgreSQL and
+//     datetime on SQLite (the SQLite driver parses only DATE/DATETIME/TIMESTAMP columns
+//     back into time.Time). Values are always written in UTC (see store.Open).
+package models
