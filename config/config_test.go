@@ -1,0 +1,165 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func load(t *testing.T, yaml, dotenv string, environ ...string) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	opts := Options{ConfigFile: filepath.Join(dir, "none.yaml"), EnvFile: filepath.Join(dir, "none.env"), Environ: environ}
+	if opts.Environ == nil {
+		opts.Environ = []string{}
+	}
+	if yaml != "" {
+		opts.ConfigFile = write(t, dir, "config.yaml", yaml)
+	}
+	if dotenv != "" {
+		opts.EnvFile = write(t, dir, ".env", dotenv)
+	}
+	return Load(opts)
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(t, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Environment != Development || c.HTTPAddr != ":8000" || c.UsesPostgres() || c.SQLitePath != "data/geopol.db" ||
+		c.GDELTDBPath != "data/gdelt.db" || c.APIKeyHeader != "X-API-Key" || c.DBMaxOpenConns != 15 ||
+		c.DBMaxIdleConns != 5 || c.DBConnLifetime != 30*time.Minute || c.RedisURL != "" || !c.AutoMigrate {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+// Each layer overrides the one below it: defaults < config.yaml < .env < environment.
+func TestPrecedence(t *testing.T) {
+	yaml := "http_addr: \":7001\"\nlog_level: debug\ndb_max_open_conns: 7\ncache_prefix: yaml\n"
+	dotenv := "HTTP_ADDR=:7002\nLOG_LEVEL=warn\nPOSTGRES_PASSWORD=compose-only\n"
+	c, err := load(t, yaml, dotenv, "HTTP_ADDR=:7003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":7003" {
+		t.Errorf("environment should win: http_addr = %q", c.HTTPAddr)
+	}
+	if c.LogLevel.String() != "WARN" {
+		t.Errorf(".env should beat config.yaml: log_level = %v", c.LogLevel)
+	}
+	if c.DBMaxOpenConns != 7 || c.CachePrefix != "yaml" {
+		t.Errorf("config.yaml should beat defaults: %d %q", c.DBMaxOpenConns, c.CachePrefix)
+	}
+	if c.DBMaxIdleConns != 5 {
+		t.Errorf("default should remain: %d", c.DBMaxIdleConns)
+	}
+}
+
+func TestAutoMigrateFollowsEnvironment(t *testing.T) {
+	c, err := load(t, "", "", "ENVIRONMENT=production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AutoMigrate {
+		t.Error("auto_migrate must default to off in production")
+	}
+	c, err = load(t, "", "", "ENVIRONMENT=Production", "AUTO_MIGRATE=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AutoMigrate || c.Environment != Production {
+		t.Errorf("explicit AUTO_MIGRATE=true not honoured: %+v", c)
+	}
+}
+
+func TestInvalidValuesNameTheKey(t *testing.T) {
+	cases := []struct {
+		env  string
+		want string
+	}{
+		{"ENVIRONMENT=staging", "ENVIRONMENT:"},
+		{"DATABASE_URL=mysql://x@h/db", "DATABASE_URL:"},
+		{"DATABASE_URL=://nope", "DATABASE_URL:"},
+		{"REDIS_URL=http://localhost:6379", "REDIS_URL:"},
+		{"DB_MAX_OPEN_CONNS=-1", "DB_MAX_OPEN_CONNS:"},
+		{"DB_MAX_IDLE_CONNS=-3", "DB_MAX_IDLE_CONNS:"},
+		{"DB_MAX_OPEN_CONNS=lots", "DB_MAX_OPEN_CONNS:"},
+		{"DB_CONN_MAX_LIFETIME=forever", "DB_CONN_MAX_LIFETIME:"},
+		{"LOG_LEVEL=loud", "LOG_LEVEL:"},
+		{"LOG_JSON=maybe", "LOG_JSON:"},
+		{"AUTO_MIGRATE=sometimes", "AUTO_MIGRATE:"},
+		{"API_KEY_HEADER=X Key", "API_KEY_HEADER:"},
+		{"CORS_ORIGINS=not-an-origin", "CORS_ORIGINS:"},
+	}
+	for _, tc := range cases {
+		_, err := load(t, "", "", tc.env)
+		if err == nil {
+			t.Errorf("%s: accepted", tc.env)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: want one line naming %s, got %q", tc.env, tc.want, msg)
+		}
+	}
+}
+
+func TestUnknownYAMLKeyIsRejected(t *testing.T) {
+	_, err := load(t, "databse_url: postgres://x@h/db\n", "")
+	if err == nil || !strings.Contains(err.Error(), "databse_url") {
+		t.Fatalf("typo in config.yaml should be reported, got %v", err)
+	}
+}
+
+func TestSecretsAreNotInLogValue(t *testing.T) {
+	c, err := load(t, "", "", "DATABASE_URL=postgres://geopol:hunter2@db:5432/geopol?sslmode=disable&password=hunter2",
+		"REDIS_URL=redis://:sekrit@cache:6379/0", "ADMIN_TOKEN=topsecret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.LogValue().String()
+	for _, secret := range []string{"hunter2", "sekrit", "topsecret"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("log value leaks %q: %s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "db:5432") {
+		t.Errorf("log value should still name the host: %s", got)
+	}
+}
+
+// The repository's config.yaml and .env.example must list exactly the keys Load knows.
+func TestShippedFilesDocumentEveryKey(t *testing.T) {
+	for _, f := range []string{"../config.yaml", "../.env.example"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		for _, k := range Keys {
+			name := k.Name
+			if strings.HasSuffix(f, ".env.example") {
+				name = strings.ToUpper(name)
+			}
+			if !strings.Contains(text, name) {
+				t.Errorf("%s does not document %s", f, name)
+			}
+		}
+	}
+	// The shipped config.yaml must load as it is.
+	if _, err := Load(Options{ConfigFile: "../config.yaml", EnvFile: "../.env.example", Environ: []string{}}); err != nil {
+		t.Fatalf("shipped config.yaml/.env.example do not load: %v", err)
+	}
+}
