@@ -1,0 +1,131 @@
+// Package store opens geopol's persistence: the forecast database (PostgreSQL or an
+// embedded SQLite file), the GDELT event store (its own SQLite file) and the cache
+// (Redis or in-process), and applies the embedded migrations.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"geopol/config"
+)
+
+// Dialect names, as GORM reports them from db.Dialector.Name().
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Now is the clock every row timestamp comes from: UTC, at microsecond precision
+// because that is what PostgreSQL keeps, so a value read back equals the one written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// OpenDatabase opens the forecast database the configuration names and checks that it
+// answers. It does not migrate; see Migrate.
+func OpenDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB, error) {
+	var dialector gorm.Dialector
+	if cfg.UsesPostgres() {
+		dialector = postgres.Open(cfg.DatabaseURL)
+	} else {
+		dsn, err := sqliteDSN(cfg.SQLitePath, true)
+		if err != nil {
+			return nil, err
+		}
+		dialector = sqlite.Open(dsn)
+	}
+	db, err := gorm.Open(dialector, gormConfig(log))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.DatabaseLabel(), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.UsesPostgres() {
+		// Explicit pool: PostgreSQL's default max_connections is 100, and several API
+		// and ingest processes share it, so each process stays well under it.
+		sqlDB.SetMaxOpenConns(cfg.DBMaxOpenConns)
+		sqlDB.SetMaxIdleConns(cfg.DBMaxIdleConns)
+		// Recycle connections so a failover or pgbouncer restart is picked up.
+		sqlDB.SetConnMaxLifetime(cfg.DBConnLifetime)
+	} else {
+		// SQLite has one writer at a time (WAL lets readers run beside it); a few
+		// connections are enough, and more only queue on the write lock.
+		sqlDB.SetMaxOpenConns(min(cfg.DBMaxOpenConns, 4))
+		sqlDB.SetMaxIdleConns(min(cfg.DBMaxIdleConns, 4))
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect %s: %w", cfg.DatabaseLabel(), err)
+	}
+	return db, nil
+}
+
+// gormConfig is the one GORM configuration every database here uses.
+func gormConfig(log *slog.Logger) *gorm.Config {
+	return &gorm.Config{
+		// Map driver errors to gorm.ErrDuplicatedKey / ErrForeignKeyViolated so handlers
+		// can answer 409/422 without knowing the dialect.
+		TranslateError: true,
+		// Timestamps are UTC everywhere: PostgreSQL timestamptz would convert anyway,
+		// but SQLite stores the text it is given, and mixed offsets would break ordering.
+		NowFunc: Now,
+		// Slow queries and errors go to the application log; "record not found" is a
+		// normal answer (404), not something to log.
+		Logger: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             250 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // never log values: they may be keys or PII
+		}),
+	}
+}
+
+// sqliteDSN builds a DSN for a SQLite file with the pragmas geopol relies on, creating
+// the parent directory. Every pooled connection runs these pragmas when it opens.
+func sqliteDSN(path string, foreignKeys bool) (string, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("create directory for %s: %w", path, err)
+		}
+	}
+	q := url.Values{}
+	// WAL: readers do not block the writer and the writer does not block readers.
+	q.Add("_pragma", "journal_mode(WAL)")
+	// Wait up to 30 s for the write lock instead of failing with SQLITE_BUSY.
+	q.Add("_pragma", "busy_timeout(30000)")
+	// NORMAL is durable across application crashes in WAL mode; only an OS crash can
+	// lose the last transactions, which an ingest re-run or client retry restores.
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if foreignKeys {
+		q.Add("_pragma", "foreign_keys(1)") // off by default in SQLite
+	}
+	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so two writers
+	// queue on busy_timeout instead of deadlocking when a read lock is upgraded.
+	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode(), nil
+}
+
+// Dialect returns Postgres or SQLite for an open database.
+func Dialect(db *gorm.DB) string { return db.Dialector.Name() }
+
+// Close closes the database's connection pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
