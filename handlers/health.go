@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"geopol/models"
+)
+
+// Health states, best first.
+const (
+	StatusHealthy   = "healthy"
+	StatusDegraded  = "degraded"
+	StatusUnhealthy = "unhealthy"
+)
+
+// IngestMaxAge is how old the newest successful GDELT ingest may be before last_ingest
+// reports unhealthy. GDELT publishes every 15 minutes; an hour allows three misses.
+const IngestMaxAge = time.Hour
+
+// healthCheckTimeout bounds each check, so a hung dependency cannot hang /health.
+const healthCheckTimeout = 2 * time.Second
+
+// CheckResult is one subsystem's state.
+type CheckResult struct {
+	Healthy   bool      `json:"healthy"`
+	Detail    string    `json:"detail"`
+	CheckedAt time.Time `json:"checked_at"`
+}
+
+// HealthResponse is the body of GET /api/v1/health.
+type HealthResponse struct {
+	Status string                 `json:"status"`
+	Checks map[string]CheckResult `json:"checks"`
+}
+
+// healthCheck is one named probe. It returns a detail sentence, or an error when the
+// subsystem is not healthy.
+type healthCheck struct {
+	name string
+	run  func(ctx context.Context) (string, error)
+}
+
+// health answers 200 when the forecast database is up (healthy, or degraded if anything
+// else is not), and 503 only when the database itself is unreachable.
+func (s *Server) health(c *gin.Context) {
+	checks := []healthCheck{
+		{"database", s.checkDatabase},
+		{"cache", s.checkCache},
+		{"gdelt_store", s.checkGDELTStore},
+		{"last_ingest", s.checkLastIngest},
+		{"last_prediction", s.checkLastPrediction},
+		{"calibration", s.checkCalibration},
+	}
+	resp := HealthResponse{Status: StatusHealthy, Checks: make(map[string]CheckResult, len(checks))}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, hc := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(c.Request.Context(), healthCheckTimeout)
+			defer cancel()
+			detail, err := hc.run(ctx)
+			res := CheckResult{Healthy: err == nil, Detail: detail, CheckedAt: s.Now()}
+			if err != nil {
+				res.Detail = err.Error()
+			}
+			mu.Lock()
+			resp.Checks[hc.name] = res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+
+	status := http.StatusOK
+	for name, res := range resp.Checks {
+		switch {
+		case res.Healthy:
+		case name == "database":
+			resp.Status, status = StatusUnhealthy, http.StatusServiceUnavailable
+		case resp.Status == StatusHealthy:
+			resp.Status = StatusDegraded
+		}
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, resp)
+}
+
+func (s *Server) checkDatabase(ctx context.Context) (string, error) {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return "", err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return "", fmt.Errorf("%s unreachable: %v", s.DB.Dialector.Name(), err)
+	}
+	st := sqlDB.Stats()
+	return fmt.Sprintf("%s reachable; %d open connections, %d in use", s.DB.Dialector.Name(), st.OpenConnections, st.InUse), nil
+}
+
+func (s *Server) checkCache(ctx context.Context) (string, error) {
+	if err := s.Cache.Ping(ctx); err != nil {
+		return "", fmt.Errorf("%s cache unreachable, serving from the database: %v", s.Cache.Kind(), err)
+	}
+	if s.Cache.Kind() == "memory" {
+		return "in-process cache (no REDIS_URL configured)", nil
+	}
+	return "redis reachable", nil
+}
+
+func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
+	if s.GDELT == nil {
+		return "", errors.New("GDELT event store is not open")
+	}
+	fi, err := os.Stat(s.GDELT.Path)
+	if err != nil {
+		return "", fmt.Errorf("GDELT store file: %v", err)
+	}
+	sqlDB, err := s.GDELT.DB.DB()
+	if err != nil {
+		return "", err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return "", fmt.Errorf("GDELT store unreachable: %v", err)
+	}
+	return fmt.Sprintf("%s open (%d bytes)", s.GDELT.Path, fi.Size()), nil
+}
+
+func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
+	var run models.IngestRun
+	err := s.DB.WithContext(ctx).Where("status = ?", models.IngestSuccess).
+		Order("started_at DESC").Take(&run).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", errors.New("no successful ingest run recorded")
+	}
+	if err != nil {
+		return "", err
+	}
+	at := run.StartedAt
+	if run.CompletedAt != nil {
+		at = *run.CompletedAt
+	}
+	age := s.Now().Sub(at).Truncate(time.Second)
+	if age > IngestMaxAge {
+		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s)", age, IngestMaxAge)
+	}
+	return fmt.Sprintf("newest successful ingest finished %s ago", age), nil
+}
+
+func (s *Server) checkLastPrediction(ctx context.Context) (string, error) {
+	var p models.Prediction
+	err := s.DB.WithContext(ctx).Select("id", "created_at").Order("created_at DESC").Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "no forecasts stored yet", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("newest forecast %s stored %s ago", p.ID, s.Now().Sub(p.CreatedAt).Truncate(time.Second)), nil
+}
+
+func (s *Server) checkCalibration(ctx context.Context) (string, error) {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&models.CalibrationWeight{}).Count(&n).Error; err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "no learned weights yet; documented priors in use", nil
+	}
+	return fmt.Sprintf("%d learned weights", n), nil
+}

@@ -1,0 +1,123 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"geopol/config"
+	"geopol/handlers"
+	"geopol/models"
+	"geopol/store"
+	"geopol/store/storetest"
+)
+
+// newServer wires a Server on real stores: the given database, a fresh GDELT file and
+// the given cache.
+func newServer(t *testing.T, cfg *config.Config, db *gorm.DB, cache store.Cache) *handlers.Server {
+	t.Helper()
+	gs, err := store.OpenGDELT(context.Background(), cfg.GDELTDBPath, storetest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gs.Close() })
+	return &handlers.Server{Config: cfg, DB: db, GDELT: gs, Cache: cache, Log: storetest.Logger()}
+}
+
+func getHealth(t *testing.T, s *handlers.Server) (int, handlers.HealthResponse) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	handlers.NewRouter(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+	var body handlers.HealthResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("health body: %v: %s", err, rec.Body)
+	}
+	for _, name := range []string{"database", "cache", "gdelt_store", "last_ingest", "last_prediction", "calibration"} {
+		c, ok := body.Checks[name]
+		if !ok {
+			t.Fatalf("check %s missing: %s", name, rec.Body)
+		}
+		if c.Detail == "" || c.CheckedAt.IsZero() {
+			t.Errorf("check %s lacks detail or checked_at: %+v", name, c)
+		}
+	}
+	return rec.Code, body
+}
+
+func TestHealthHealthyWithRecentIngest(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		url   func(t *testing.T) string
+		cache func(t *testing.T) store.Cache
+	}{
+		{"sqlite+memory", func(*testing.T) string { return "" }, func(*testing.T) store.Cache { return store.NewMemoryCache("", 10) }},
+		{"postgres+redis", func(t *testing.T) string { return storetest.PostgresURL(t) }, func(t *testing.T) store.Cache { return storetest.Redis(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := storetest.Config(t, tc.url(t))
+			db := storetest.Open(t, cfg)
+			s := newServer(t, cfg, db, tc.cache(t))
+
+			code, body := getHealth(t, s)
+			if code != http.StatusOK || body.Status != handlers.StatusDegraded || body.Checks["last_ingest"].Healthy {
+				t.Fatalf("no ingest yet: want 200 degraded with last_ingest unhealthy, got %d %+v", code, body)
+			}
+
+			done := store.Now().Add(-5 * time.Minute)
+			if err := db.Create(&models.IngestRun{StartedAt: done.Add(-time.Minute), CompletedAt: &done, Status: models.IngestSuccess}).Error; err != nil {
+				t.Fatal(err)
+			}
+			code, body = getHealth(t, s)
+			if code != http.StatusOK || body.Status != handlers.StatusHealthy {
+				t.Fatalf("want 200 healthy, got %d %+v", code, body)
+			}
+		})
+	}
+}
+
+func TestHealthStaleIngestIsDegraded(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	db := storetest.Open(t, cfg)
+	old := store.Now().Add(-3 * time.Hour)
+	if err := db.Create(&models.IngestRun{StartedAt: old, CompletedAt: &old, Status: models.IngestSuccess}).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, body := getHealth(t, newServer(t, cfg, db, store.NewMemoryCache("", 10)))
+	if code != http.StatusOK || body.Status != handlers.StatusDegraded || body.Checks["last_ingest"].Healthy {
+		t.Fatalf("stale ingest: got %d %+v", code, body)
+	}
+}
+
+func TestHealthRedisDownIsDegraded(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	db := storetest.Open(t, cfg)
+	cache, err := store.OpenCache("redis://127.0.0.1:1/0", "t:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	code, body := getHealth(t, newServer(t, cfg, db, cache))
+	if code != http.StatusOK || body.Status != handlers.StatusDegraded || body.Checks["cache"].Healthy || !body.Checks["database"].Healthy {
+		t.Fatalf("redis down: got %d %+v", code, body)
+	}
+}
+
+func TestHealthDatabaseDownIs503(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	// Nothing listens on port 1: the pool opens lazily and every ping fails.
+	db, err := gorm.Open(postgres.Open("postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"),
+		&gorm.Config{DisableAutomaticPing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := getHealth(t, newServer(t, cfg, db, store.NewMemoryCache("", 10)))
+	if code != http.StatusServiceUnavailable || body.Status != handlers.StatusUnhealthy || body.Checks["database"].Healthy {
+		t.Fatalf("database down: got %d %+v", code, body)
+	}
+}

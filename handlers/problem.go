@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+)
+
+// ProblemContentType is the media type of every error response (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail"`
+	Instance string       `json:"instance"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one invalid input by its JSON path (for example
+// "scenarios[0].probability") or query parameter.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// APIError is the one error type handlers return. The renderer turns it into a Problem;
+// Cause, when set, is logged and never sent to the client.
+type APIError struct {
+	Status int
+	Title  string
+	Detail string
+	Errors []FieldError
+	Cause  error
+}
+
+func (e *APIError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Title, e.Detail, e.Cause)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Detail)
+}
+
+func (e *APIError) Unwrap() error { return e.Cause }
+
+// problemType gives each problem class a stable type URI: a fragment of the /docs page,
+// which documents every class ("Validation Failed" -> /docs#problem-validation-failed).
+func problemType(title string) string {
+	return "/docs#problem-" + strings.ToLower(strings.ReplaceAll(title, " ", "-"))
+}
+
+func newError(status int, title, detail string) *APIError {
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	return &APIError{Status: status, Title: title, Detail: detail}
+}
+
+// ErrNotFound is a 404 problem.
+func ErrNotFound(detail string) *APIError { return newError(http.StatusNotFound, "Not Found", detail) }
+
+// ErrBadRequest is a 400 problem: the request cannot be read at all.
+func ErrBadRequest(detail string) *APIError {
+	return newError(http.StatusBadRequest, "Bad Request", detail)
+}
+
+// ErrValidation is a 422 problem listing every invalid field.
+func ErrValidation(detail string, errs ...FieldError) *APIError {
+	e := newError(http.StatusUnprocessableEntity, "Validation Failed", detail)
+	e.Errors = errs
+	return e
+}
+
+// ErrConflict is a 409 problem.
+func ErrConflict(detail string) *APIError { return newError(http.StatusConflict, "Conflict", detail) }
+
+// ErrUnavailable is a 503 problem: a dependency the request needs is down.
+func ErrUnavailable(detail string, cause error) *APIError {
+	e := newError(http.StatusServiceUnavailable, "Service Unavailable", detail)
+	e.Cause = cause
+	return e
+}
+
+// asAPIError maps any error to the problem a client should see. This is the one place
+// where database errors become statuses.
+func asAPIError(err error) *APIError {
+	var api *APIError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &api):
+		return api
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound("The requested resource does not exist.")
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return ErrConflict("The resource already exists.")
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return ErrValidation("The request refers to a resource that does not exist.")
+	case errors.Is(err, gorm.ErrCheckConstraintViolated):
+		return ErrValidation("A value is outside its allowed range.")
+	case errors.As(err, &tooBig):
+		return newError(http.StatusRequestEntityTooLarge, "Content Too Large",
+			fmt.Sprintf("The request body exceeds %d bytes.", tooBig.Limit))
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrUnavailable("The request took too long; try again.", err)
+	default:
+		e := newError(http.StatusInternalServerError, "Internal Server Error", "An unexpected error occurred; it has been logged.")
+		e.Cause = err
+		return e
+	}
+}
+
+// writeProblem renders err as problem+json and logs server-side failures once.
+func writeProblem(c *gin.Context, err error) {
+	api := asAPIError(err)
+	if api.Status >= 500 {
+		logger(c).Error("request failed", "status", api.Status, "error", err.Error())
+	}
+	p := Problem{
+		Type:     problemType(api.Title),
+		Title:    api.Title,
+		Status:   api.Status,
+		Detail:   api.Detail,
+		Instance: c.Request.URL.Path,
+		Errors:   api.Errors,
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Render(api.Status, problemRender{p})
+	c.Abort()
+}
+
+// fail records err for the renderer and stops the handler chain. Handlers call it and
+// return.
+func fail(c *gin.Context, err error) {
+	_ = c.Error(err)
+	c.Abort()
+}
+
+// renderErrors is the middleware that turns the error a handler recorded with fail
+// into the response. It is the only place that writes problem documents for handlers.
+func renderErrors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 || c.Writer.Written() {
+		return
+	}
+	writeProblem(c, c.Errors.Last().Err)
+}

@@ -1,0 +1,54 @@
+// Package handlers is geopol's HTTP API: Gin handlers that call GORM directly, the
+// middleware around them and the one place errors become problem+json responses.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"geopol/config"
+	"geopol/store"
+)
+
+// Server holds what the handlers need. It is built once in main and wired in NewRouter.
+type Server struct {
+	Config *config.Config
+	DB     *gorm.DB
+	GDELT  *store.GDELTStore
+	Cache  store.Cache
+	Log    *slog.Logger
+	// Now is the clock for "active" and ages; tests may replace it.
+	Now func() time.Time
+}
+
+// NewRouter builds the Gin engine with every route and middleware.
+func NewRouter(s *Server) *gin.Engine {
+	if s.Now == nil {
+		s.Now = store.Now
+	}
+	// Gin's debug mode only prints the route table; the access log covers the rest.
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	// No proxy is trusted by default: client IPs in logs are the socket peer.
+	_ = r.SetTrustedProxies(nil)
+
+	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors)
+	r.NoRoute(func(c *gin.Context) {
+		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, newError(http.StatusMethodNotAllowed, "Method Not Allowed",
+			c.Request.Method+" is not supported on "+c.Request.URL.Path+"."))
+	})
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/health", s.health)
+	return r
+}

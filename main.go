@@ -1,0 +1,199 @@
+// Command geopol is the system of record and API for an explainable geopolitical
+// forecasting engine. `go run .` serves the API; subcommands manage the schema.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"geopol/config"
+	"geopol/handlers"
+	"geopol/store"
+)
+
+const usage = `geopol: forecasts, outcomes, calibration and the GDELT event store, behind one API.
+
+Usage:
+  geopol [serve]          serve the HTTP API (the default; migrates first when AUTO_MIGRATE is on)
+  geopol migrate up       apply pending schema migrations to the forecast database
+  geopol migrate status   list migrations and whether each is applied
+  geopol help             show this text
+
+Configuration comes from config.yaml, then .env, then environment variables
+(DATABASE_URL, REDIS_URL, GDELT_DB_PATH, ENVIRONMENT, HTTP_ADDR, ...); see README.md.
+With no DATABASE_URL/REDIS_URL geopol uses SQLite files under ./data and an in-process cache.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "geopol:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args, stdout, stderr)
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// setup loads configuration and builds the logger every command uses.
+func setup(stderr io.Writer) (*config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(config.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.LogJSON {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	log := slog.New(h)
+	slog.SetDefault(log)
+	return cfg, log, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: geopol serve\n\nServes the HTTP API on HTTP_ADDR until SIGINT/SIGTERM.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	log.Info("starting geopol", "config", cfg)
+
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if cfg.AutoMigrate {
+		applied, err := store.Migrate(ctx, db)
+		if err != nil {
+			return err
+		}
+		log.Info("schema up to date", "applied", applied)
+	} else if st, err := store.Status(ctx, db); err != nil {
+		return err
+	} else if n := store.Pending(st); n > 0 {
+		return fmt.Errorf("%d schema migration(s) pending: run `geopol migrate up` (or set AUTO_MIGRATE=true)", n)
+	}
+	gdelt, err := store.OpenGDELT(ctx, cfg.GDELTDBPath, log)
+	if err != nil {
+		return err
+	}
+	defer gdelt.Close()
+	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
+	if err != nil {
+		return err
+	}
+	defer cache.Close()
+
+	srv := &http.Server{
+		Addr:    cfg.HTTPAddr,
+		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: gdelt, Cache: cache, Log: log}),
+		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", cfg.HTTPAddr)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
+		fmt.Fprintln(stderr, "usage: geopol migrate up|status\n\n  up      apply pending migrations (safe to run repeatedly and concurrently)\n  status  list migrations and when each was applied")
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return errors.New("migrate needs exactly one of: up, status")
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if args[0] == "up" {
+		applied, err := store.Migrate(ctx, db)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintf(stdout, "%s: schema is up to date\n", cfg.DatabaseLabel())
+		}
+		for _, v := range applied {
+			fmt.Fprintf(stdout, "%s: applied %s\n", cfg.DatabaseLabel(), v)
+		}
+		return nil
+	}
+	st, err := store.Status(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", cfg.DatabaseLabel())
+	for _, m := range st {
+		state := "pending"
+		if m.AppliedAt != nil {
+			state = "applied " + m.AppliedAt.Format(time.RFC3339)
+		}
+		if m.Modified {
+			state += " (file changed since it was applied!)"
+		}
+		fmt.Fprintf(stdout, "  %s  %-30s %s\n", m.Version, m.Description, state)
+	}
+	return nil
+}
