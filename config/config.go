@@ -46,6 +46,12 @@ type Config struct {
 
 	GDELTDBPath string
 
+	// Cache lifetimes: a single forecast (immutable once stored), list pages and
+	// country summaries (which change as forecasts arrive and expire).
+	CacheTTLForecast time.Duration
+	CacheTTLList     time.Duration
+	CacheTTLSummary  time.Duration
+
 	APIKeyHeader string
 	AdminToken   string
 	CORSOrigins  []string
@@ -75,6 +81,9 @@ var Keys = []Key{
 	{Name: "auto_migrate", Default: ""}, // empty: on in development, off elsewhere
 	{Name: "redis_url", Default: "", Secret: true},
 	{Name: "cache_prefix", Default: "geopol:"},
+	{Name: "cache_ttl_forecast", Default: "10m"},
+	{Name: "cache_ttl_list", Default: "30s"},
+	{Name: "cache_ttl_summary", Default: "60s"},
 	{Name: "gdelt_db_path", Default: "data/gdelt.db"},
 	{Name: "api_key_header", Default: "X-API-Key"},
 	{Name: "admin_token", Default: "", Secret: true},
@@ -201,6 +210,9 @@ func build(v *viper.Viper) (*Config, error) {
 	}
 	c.DBConnLifetime = durationKey(v, "db_conn_max_lifetime", bad)
 	c.DBQueryTimeout = durationKey(v, "db_query_timeout", bad)
+	c.CacheTTLForecast = durationKey(v, "cache_ttl_forecast", bad)
+	c.CacheTTLList = durationKey(v, "cache_ttl_list", bad)
+	c.CacheTTLSummary = durationKey(v, "cache_ttl_summary", bad)
 
 	switch am := strings.ToLower(strings.TrimSpace(v.GetString("auto_migrate"))); am {
 	case "":

@@ -41,6 +41,9 @@ func OpenCache(redisURL, prefix string) (Cache, error) {
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	// One dial attempt per command (go-redis defaults to 5 with 100 ms pauses): when
+	// Redis is down, requests fall back to the database without waiting half a second.
+	opts.DialerRetries = 1
 	return &RedisCache{Client: redis.NewClient(opts), prefix: prefix}, nil
 }
 
