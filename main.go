@@ -26,6 +26,8 @@ Usage:
   geopol [serve]          serve the HTTP API (the default; migrates first when AUTO_MIGRATE is on)
   geopol migrate up       apply pending schema migrations to the forecast database
   geopol migrate status   list migrations and whether each is applied
+  geopol seed             load the golden forecasts (Syria, Ukraine, Myanmar) through POST's validation
+  geopol seed --random N  also store N random valid forecasts (fixed --seed), for load tests
   geopol help             show this text
 
 Configuration comes from config.yaml, then .env, then environment variables
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

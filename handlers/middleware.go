@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"time"
 
@@ -77,6 +78,16 @@ func (s *Server) recoverPanic(c *gin.Context) {
 			writeProblem(c, fmt.Errorf("panic: %v", rec))
 		}
 	}()
+	c.Next()
+}
+
+// strictQuery refuses a query string that does not parse: Go would silently drop the
+// malformed pairs, and a mangled cursor or limit must be an error, never page one.
+func strictQuery(c *gin.Context) {
+	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+		fail(c, ErrBadRequest("The query string is malformed: "+err.Error()+"."))
+		return
+	}
 	c.Next()
 }
 

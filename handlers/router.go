@@ -39,7 +39,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// No proxy is trusted by default: client IPs in logs are the socket peer.
 	_ = r.SetTrustedProxies(nil)
 
-	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors)
+	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, strictQuery)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
 	})
@@ -50,5 +50,8 @@ func NewRouter(s *Server) *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/health", s.health)
+
+	keyed := v1.Group("", s.keyed()...)
+	s.forecastRoutes(keyed)
 	return r
 }

@@ -1,0 +1,213 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"geopol/models"
+)
+
+// The wire DTOs of ../shared/docs/contract.md, and the mapping between them and the
+// Prediction row (whose JSON columns hold the nested parts). Field names are the wire
+// contract dashboards are written against.
+
+// ForecastResponse is a stored forecast as the API returns it.
+type ForecastResponse struct {
+	ForecastID       string          `json:"forecast_id"`
+	Question         string          `json:"question"`
+	Prediction       string          `json:"prediction"`
+	Probability      float64         `json:"probability"`
+	Confidence       float64         `json:"confidence"`
+	HorizonDays      int             `json:"horizon_days"`
+	CountryISO       *string         `json:"country_iso"`
+	Category         string          `json:"category"`
+	CameoRootCode    *string         `json:"cameo_root_code"`
+	Scenarios        []ScenarioDTO   `json:"scenarios"`
+	ReasoningSummary string          `json:"reasoning_summary"`
+	EvidenceCount    int             `json:"evidence_count"`
+	EnsembleInfo     EnsembleInfoDTO `json:"ensemble_info"`
+	Calibration      CalibrationDTO  `json:"calibration"`
+	Entities         []string        `json:"entities"`
+	CreatedAt        time.Time       `json:"created_at"`
+	ExpiresAt        time.Time       `json:"expires_at"`
+}
+
+// ScenarioDTO is one node of a forecast's scenario tree.
+type ScenarioDTO struct {
+	ScenarioID         string        `json:"scenario_id"`
+	Description        string        `json:"description"`
+	Probability        float64       `json:"probability"`
+	AnswersAffirmative bool          `json:"answers_affirmative"`
+	Entities           []string      `json:"entities"`
+	Timeline           []string      `json:"timeline"`
+	EvidenceSources    []EvidenceDTO `json:"evidence_sources"`
+	ChildScenarios     []ScenarioDTO `json:"child_scenarios"`
+}
+
+// EvidenceDTO is one piece of evidence behind a scenario. GdeltEventID cross-references
+// the GDELT event store.
+type EvidenceDTO struct {
+	Source       string     `json:"source"`
+	Description  string     `json:"description"`
+	Confidence   float64    `json:"confidence"`
+	Timestamp    *time.Time `json:"timestamp"`
+	GdeltEventID *string    `json:"gdelt_event_id"`
+}
+
+// CalibrationDTO is the calibration block: how the engine's raw probability was tempered
+// and the track record of its category.
+type CalibrationDTO struct {
+	Category           string   `json:"category"`
+	Temperature        float64  `json:"temperature"`
+	HistoricalAccuracy float64  `json:"historical_accuracy"`
+	BrierScore         *float64 `json:"brier_score"`
+	SampleSize         int      `json:"sample_size"`
+}
+
+// EnsembleInfoDTO says how the LLM and TKG probabilities were combined.
+type EnsembleInfoDTO struct {
+	LLMProbability     float64            `json:"llm_probability"`
+	TKGProbability     *float64           `json:"tkg_probability"`
+	Weights            map[string]float64 `json:"weights"`
+	TemperatureApplied float64            `json:"temperature_applied"`
+}
+
+// CountryRiskSummary is one country's risk as the globe's country layer shows it.
+type CountryRiskSummary struct {
+	ISOCode        string    `json:"iso_code"`
+	RiskScore      float64   `json:"risk_score"`
+	ForecastCount  int       `json:"forecast_count"`
+	TopQuestion    string    `json:"top_question"`
+	TopProbability float64   `json:"top_probability"`
+	Trend          string    `json:"trend"`
+	LastUpdated    time.Time `json:"last_updated"`
+}
+
+// RiskMapEntry is one country of the choropleth.
+type RiskMapEntry struct {
+	ISOCode       string  `json:"iso_code"`
+	RiskScore     float64 `json:"risk_score"`
+	ForecastCount int     `json:"forecast_count"`
+	TopQuestion   string  `json:"top_question"`
+}
+
+// Page is a cursor-paginated list.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+	HasMore    bool    `json:"has_more"`
+}
+
+// ForecastRequest is the body of POST /forecasts: a ForecastResponse without the
+// server-assigned forecast_id and created_at. Pointers mark fields whose absence must be
+// told apart from a zero value.
+type ForecastRequest struct {
+	Question         string           `json:"question"`
+	Prediction       string           `json:"prediction"`
+	Probability      *float64         `json:"probability"`
+	Confidence       *float64         `json:"confidence"`
+	HorizonDays      *int             `json:"horizon_days"`
+	CountryISO       *string          `json:"country_iso"`
+	Category         string           `json:"category"`
+	CameoRootCode    *string          `json:"cameo_root_code"`
+	Scenarios        []ScenarioDTO    `json:"scenarios"`
+	ReasoningSummary string           `json:"reasoning_summary"`
+	EvidenceCount    *int             `json:"evidence_count"`
+	EnsembleInfo     *EnsembleInfoDTO `json:"ensemble_info"`
+	Calibration      *CalibrationDTO  `json:"calibration"`
+	Entities         []string         `json:"entities"`
+	ExpiresAt        *time.Time       `json:"expires_at"`
+}
+
+// toRow builds the Prediction row for a validated request. id and now come from the
+// caller so that idempotent retries can rebuild the same row.
+func (r *ForecastRequest) toRow(id string, now time.Time) (*models.Prediction, error) {
+	horizon := 30
+	if r.HorizonDays != nil {
+		horizon = *r.HorizonDays
+	}
+	expires := now.Add(time.Duration(horizon) * 24 * time.Hour)
+	if r.ExpiresAt != nil {
+		expires = r.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	scenarios := nonNil(r.Scenarios)
+	evidence := countEvidence(scenarios)
+	if r.EvidenceCount != nil {
+		evidence = *r.EvidenceCount
+	}
+	cal := CalibrationDTO{Category: r.Category, Temperature: 1}
+	if r.Calibration != nil {
+		cal = *r.Calibration
+	}
+	row := &models.Prediction{
+		ID: id, Question: r.Question, PredictionText: r.Prediction,
+		Probability: *r.Probability, Confidence: *r.Confidence, HorizonDays: horizon,
+		Category: r.Category, CameoRootCode: r.CameoRootCode, ReasoningSummary: r.ReasoningSummary,
+		EvidenceCount: evidence, CountryISO: r.CountryISO, CreatedAt: now, ExpiresAt: expires,
+	}
+	var err error
+	if row.Scenarios, err = marshalJSON(scenarios); err != nil {
+		return nil, err
+	}
+	if row.EnsembleInfo, err = marshalJSON(r.EnsembleInfo); err != nil {
+		return nil, err
+	}
+	if row.Calibration, err = marshalJSON(cal); err != nil {
+		return nil, err
+	}
+	if row.Entities, err = marshalJSON(nonNil(r.Entities)); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
+// forecastFromRow maps a stored row to its wire form.
+func forecastFromRow(p *models.Prediction) (*ForecastResponse, error) {
+	f := &ForecastResponse{
+		ForecastID: p.ID, Question: p.Question, Prediction: p.PredictionText,
+		Probability: p.Probability, Confidence: p.Confidence, HorizonDays: p.HorizonDays,
+		CountryISO: p.CountryISO, Category: p.Category, CameoRootCode: p.CameoRootCode,
+		ReasoningSummary: p.ReasoningSummary, EvidenceCount: p.EvidenceCount,
+		CreatedAt: p.CreatedAt.UTC(), ExpiresAt: p.ExpiresAt.UTC(),
+	}
+	for name, part := range map[string]struct {
+		src models.JSON
+		dst any
+	}{
+		"scenarios": {p.Scenarios, &f.Scenarios}, "ensemble_info": {p.EnsembleInfo, &f.EnsembleInfo},
+		"calibration": {p.Calibration, &f.Calibration}, "entities": {p.Entities, &f.Entities},
+	} {
+		if len(part.src) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(part.src, part.dst); err != nil {
+			return nil, fmt.Errorf("forecast %s: stored %s is unreadable: %w", p.ID, name, err)
+		}
+	}
+	f.Scenarios = nonNil(f.Scenarios)
+	f.Entities = nonNil(f.Entities)
+	return f, nil
+}
+
+// countEvidence counts the evidence items in a scenario tree.
+func countEvidence(nodes []ScenarioDTO) int {
+	n := 0
+	for _, s := range nodes {
+		n += len(s.EvidenceSources) + countEvidence(s.ChildScenarios)
+	}
+	return n
+}
+
+// nonNil makes empty lists encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func marshalJSON(v any) (models.JSON, error) {
+	b, err := json.Marshal(v)
+	return models.JSON(b), err
+}

@@ -1,0 +1,183 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"geopol/models"
+)
+
+// List limits.
+const (
+	defaultListLimit = 10
+	maxListLimit     = 50
+)
+
+// cursor is a keyset position in a list ordered by (created_at DESC, id DESC), bound to
+// the list it came from (its scope). On the wire it is opaque: base64url of
+// "scope|created_at_micros|id|check", where check is a digest of the rest, so a cursor
+// that was altered, truncated or taken from another list is refused with 400.
+type cursor struct {
+	scope     string
+	createdAt time.Time
+	id        string
+}
+
+func cursorCheck(payload string) string {
+	sum := sha256.Sum256([]byte("geopol-cursor-v1|" + payload))
+	return hex.EncodeToString(sum[:6])
+}
+
+func (k cursor) encode() string {
+	payload := k.scope + "|" + strconv.FormatInt(k.createdAt.UnixMicro(), 10) + "|" + k.id
+	return base64.RawURLEncoding.EncodeToString([]byte(payload + "|" + cursorCheck(payload)))
+}
+
+func decodeCursor(raw, scope string) (*cursor, error) {
+	bad := ErrBadRequest("The cursor is not valid for this list; start again without one.")
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil || len(raw) > 512 {
+		return nil, bad
+	}
+	parts := strings.Split(string(b), "|")
+	if len(parts) != 4 {
+		return nil, bad
+	}
+	payload := strings.Join(parts[:3], "|")
+	micros, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || parts[3] != cursorCheck(payload) || parts[0] != scope {
+		return nil, bad
+	}
+	return &cursor{scope: parts[0], createdAt: time.UnixMicro(micros).UTC(), id: parts[2]}, nil
+}
+
+// parseLimit reads ?limit=, answering 422 (not a silent clamp) when it is out of range.
+func parseLimit(c *gin.Context, def, max int) (int, error) {
+	raw, ok := c.GetQuery("limit")
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > max {
+		return 0, ErrValidation("A query parameter is invalid.",
+			FieldError{Field: "limit", Message: "must be a whole number from 1 to " + strconv.Itoa(max)})
+	}
+	return n, nil
+}
+
+// countryForecasts lists a country's active forecasts, newest first, keyset-paginated.
+func (s *Server) countryForecasts(c *gin.Context) {
+	iso, ok := NormalizeISO(c.Param("iso"))
+	if !ok {
+		fail(c, ErrNotFound("Unknown country code "+quoteID(c.Param("iso"))+"; use ISO 3166-1 alpha-2 or alpha-3."))
+		return
+	}
+	limit, err := parseLimit(c, defaultListLimit, maxListLimit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	scope := "country:" + iso
+	var after *cursor
+	rawCursor, present := c.GetQuery("cursor")
+	if present {
+		if after, err = decodeCursor(rawCursor, scope); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	key := ""
+	if gen := s.generation(c.Request.Context(), scope); gen != "" {
+		key = "list:" + scope + ":" + gen + ":" + strconv.Itoa(limit) + ":" + rawCursor
+	}
+	b, err := s.cachedJSON(c, key, s.Config.CacheTTLList, func() (any, error) {
+		ctx, cancel := s.queryCtx(c)
+		defer cancel()
+		// Served by idx_predictions_country_created: equality on country_iso, then the
+		// index order on created_at; the id tie-break only matters within one microsecond.
+		q := s.DB.WithContext(ctx).Where("country_iso = ? AND expires_at > ?", iso, s.Now())
+		if after != nil {
+			q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id)
+		}
+		var rows []models.Prediction
+		if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		return pageOf(rows, limit, scope)
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+}
+
+// pageOf maps up to limit rows (one more was fetched to learn whether more exist).
+func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*ForecastResponse], error) {
+	page := &Page[*ForecastResponse]{Items: []*ForecastResponse{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.HasMore = true
+	}
+	for i := range rows {
+		f, err := forecastFromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, f)
+	}
+	if page.HasMore && scope != "" {
+		last := rows[len(rows)-1]
+		next := cursor{scope: scope, createdAt: last.CreatedAt, id: last.ID}.encode()
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+// topOrders are the sort orders of GET /forecasts/top; ties break on recency.
+var topOrders = map[string]string{
+	"probability": "probability DESC, created_at DESC, id DESC",
+	"confidence":  "confidence DESC, created_at DESC, id DESC",
+	"recency":     "created_at DESC, id DESC",
+}
+
+// topForecasts lists the most consequential active forecasts.
+func (s *Server) topForecasts(c *gin.Context) {
+	limit, err := parseLimit(c, defaultListLimit, maxListLimit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sort := c.DefaultQuery("sort", "probability")
+	order, ok := topOrders[sort]
+	if !ok {
+		fail(c, ErrValidation("A query parameter is invalid.",
+			FieldError{Field: "sort", Message: "must be probability, confidence or recency"}))
+		return
+	}
+	key := ""
+	if gen := s.generation(c.Request.Context(), globalGeneration); gen != "" {
+		key = "top:" + gen + ":" + sort + ":" + strconv.Itoa(limit)
+	}
+	b, err := s.cachedJSON(c, key, s.Config.CacheTTLList, func() (any, error) {
+		ctx, cancel := s.queryCtx(c)
+		defer cancel()
+		var rows []models.Prediction
+		if err := s.DB.WithContext(ctx).Where("expires_at > ?", s.Now()).Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		return pageOf(rows, limit, "")
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"geopol/handlers"
+	"geopol/store"
+)
+
+// seedCmd loads the golden fixtures, and optionally random forecasts, into the forecast
+// database through the same validation and storage path as POST /forecasts.
+func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	random := fs.Int("random", 0, "also store this many random valid forecasts")
+	seed := fs.Uint64("seed", 1, "seed of the random forecasts (same seed, same forecasts)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: geopol seed [--random N] [--seed S]\n\nLoads the golden forecasts (idempotent: seeding twice stores them once).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *random < 0 || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("seed takes only --random N (N >= 0) and --seed S")
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if cfg.AutoMigrate {
+		if _, err := store.Migrate(ctx, db); err != nil {
+			return err
+		}
+	}
+	rows, err := handlers.SeedGolden(ctx, db, store.Now())
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		fmt.Fprintf(stdout, "golden forecast %s  %s  p=%.2f\n", r.ID, *r.CountryISO, r.Probability)
+	}
+	for i, req := range handlers.RandomForecasts(*seed, *random) {
+		if _, err := handlers.CreateForecast(ctx, db, req, "", store.Now()); err != nil {
+			return fmt.Errorf("random forecast %d: %w", i, err)
+		}
+	}
+	if *random > 0 {
+		fmt.Fprintf(stdout, "%d random forecasts stored\n", *random)
+	}
+	return nil
+}
