@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"geopol/models"
+	"geopol/store"
+	"geopol/store/storetest"
+)
+
+// Benchmarks of the read paths on PostgreSQL with benchRows forecasts in the table:
+//
+//	go test ./handlers -run '^$' -bench . -benchtime 2000x
+//
+// BENCH_ROWS overrides the table size (default 100000).
+const benchCountry = "SYR"
+
+// benchEnv builds a PostgreSQL database holding n forecasts, a fifth of them for
+// benchCountry, inserted in batches.
+func benchEnv(b *testing.B) (*gorm.DB, []string) {
+	b.Helper()
+	n := 100_000
+	if v := os.Getenv("BENCH_ROWS"); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db := storetest.Postgres(b)
+	now := store.Now()
+	reqs := RandomForecasts(42, 1000)
+	rows := make([]*models.Prediction, 0, 1000)
+	var ids []string
+	for i := 0; i < n; i++ {
+		req := *reqs[i%len(reqs)]
+		if i%5 == 0 {
+			c := benchCountry
+			req.CountryISO = &c
+		}
+		row, err := req.toRow(uuid.NewString(), now.Add(-time.Duration(i)*time.Second))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = append(rows, row)
+		if len(rows) == cap(rows) || i == n-1 {
+			if err := db.CreateInBatches(rows, 500).Error; err != nil {
+				b.Fatal(err)
+			}
+			rows = rows[:0]
+		}
+		if len(ids) < 1000 {
+			ids = append(ids, row.ID)
+		}
+	}
+	if err := db.Exec("ANALYZE predictions").Error; err != nil {
+		b.Fatal(err)
+	}
+	return db, ids
+}
+
+func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration) http.Handler {
+	cfg := storetest.Config(b, "")
+	cfg.CacheTTLForecast, cfg.CacheTTLList, cfg.CacheTTLSummary = ttl, ttl, ttl
+	s := &Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
+	return NewRouter(s)
+}
+
+func get(b *testing.B, h http.Handler, path string) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		b.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+	}
+}
+
+func BenchmarkForecastRead(b *testing.B) {
+	db, ids := benchEnv(b)
+	for _, bc := range []struct {
+		name  string
+		cache store.Cache
+		ttl   time.Duration
+	}{
+		{"uncached", store.NewMemoryCache("", 10), 0}, // a zero TTL stores nothing
+		{"cached-memory", store.NewMemoryCache("", 10_000), time.Hour},
+		{"cached-redis", storetest.Redis(b), time.Hour},
+	} {
+		h := benchServer(b, db, bc.cache, bc.ttl)
+		for _, id := range ids { // warm the cache: the cached cases then measure hits only
+			get(b, h, "/api/v1/forecasts/"+id)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				get(b, h, "/api/v1/forecasts/"+ids[i%len(ids)])
+			}
+		})
+	}
+}
+
+// BenchmarkCountryPage compares page one of a country list with a page deep inside it:
+// with keyset pagination both are one index range scan of `limit` rows.
+func BenchmarkCountryPage(b *testing.B) {
+	db, _ := benchEnv(b)
+	h := benchServer(b, db, store.NewMemoryCache("", 10), 0) // measure the database, not the cache
+	var total int64
+	db.Model(&models.Prediction{}).Where("country_iso = ?", benchCountry).Count(&total)
+	var deep models.Prediction
+	if err := db.Where("country_iso = ?", benchCountry).Order("created_at DESC, id DESC").
+		Offset(int(total) - 20).Take(&deep).Error; err != nil {
+		b.Fatal(err)
+	}
+	cur := cursor{scope: "country:" + benchCountry, createdAt: deep.CreatedAt, id: deep.ID}.encode()
+	b.Logf("%d forecasts for %s; deep page starts after row %d", total, benchCountry, total-20)
+	for name, path := range map[string]string{
+		"page-1":    "/api/v1/forecasts/country/" + benchCountry + "?limit=10",
+		"deep-page": "/api/v1/forecasts/country/" + benchCountry + "?limit=10&cursor=" + cur,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				get(b, h, path)
+			}
+		})
+	}
+}
