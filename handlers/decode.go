@@ -13,18 +13,19 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// MaxBodyBytes bounds every JSON request body; a forecast with a 500-node scenario tree
-// fits in well under this.
+// MaxBodyBytes is the default request body limit (MAX_BODY_BYTES); a forecast with a
+// 500-node scenario tree fits in well under it.
 const MaxBodyBytes = 1 << 20
 
-// readJSONBody checks the content type and reads the body, at most MaxBodyBytes.
+// readJSONBody checks the content type and reads the body. Its size is bounded by the
+// limitBody middleware (MAX_BODY_BYTES), which every route runs behind.
 func readJSONBody(c *gin.Context) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return nil, newError(http.StatusUnsupportedMediaType, "Unsupported Media Type",
 			"The request body must be JSON, sent with Content-Type: application/json.")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"text/tabwriter"
+	"time"
+
+	"gorm.io/gorm"
+
+	"geopol/config"
+	"geopol/handlers"
+	"geopol/store"
+)
+
+const apikeyUsage = `usage:
+  geopol apikey create --client NAME   make a key for NAME and print it (shown only this once)
+  geopol apikey list                   list keys: id, prefix, client, created, last used, revoked
+  geopol apikey revoke PREFIX|ID       revoke a key; requests with it fail at once
+
+Run with the API's own DATABASE_URL, REDIS_URL and CACHE_PREFIX: revoke clears the
+key from the shared Redis cache, so every API process refuses it on the next request.`
+
+// apikeyCmd manages API keys from the command line, with the same functions as the
+// admin routes.
+func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, apikeyUsage)
+		return errors.New("apikey needs one of: create, list, revoke")
+	}
+	sub, args := args[0], args[1:]
+	var client string
+	switch sub {
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, apikeyUsage)
+		return nil
+	case "create":
+		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.StringVar(&client, "client", "", "name of the client the key is for (required)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if client == "" || fs.NArg() > 0 {
+			fmt.Fprintln(stderr, apikeyUsage)
+			return errors.New("apikey create needs --client NAME and nothing else")
+		}
+	case "list":
+		if len(args) > 0 {
+			return errors.New("apikey list takes no arguments")
+		}
+	case "revoke":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, apikeyUsage)
+			return errors.New("apikey revoke needs exactly one PREFIX or ID")
+		}
+	default:
+		fmt.Fprintln(stderr, apikeyUsage)
+		return fmt.Errorf("unknown apikey command %q", sub)
+	}
+
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if cfg.AutoMigrate {
+		if _, err := store.Migrate(ctx, db); err != nil {
+			return err
+		}
+	}
+	actor := cliActor()
+	switch sub {
+	case "create":
+		key, row, err := handlers.CreateAPIKey(ctx, db, client)
+		if err != nil {
+			return err
+		}
+		log.Info("api key created", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+		fmt.Fprintf(stdout, "API key for %q (id %d, prefix %s):\n\n    %s\n\n", row.ClientName, row.ID, row.Prefix, key)
+		fmt.Fprintf(stdout, "Store it now: it is shown only this once and cannot be recovered.\n")
+		fmt.Fprintf(stdout, "Send it as %s: <key>, or Authorization: Bearer <key>.\n", cfg.APIKeyHeader)
+		return nil
+	case "list":
+		return listKeys(ctx, db, stdout)
+	}
+	return revokeKey(ctx, cfg, db, args[0], actor, log, stdout)
+}
+
+// listKeys prints every key as a table; keys themselves are never stored, so never shown.
+func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
+	rows, err := handlers.ListAPIKeys(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(stdout, "no API keys; create one with: geopol apikey create --client NAME")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPREFIX\tCLIENT\tCREATED\tLAST USED\tREVOKED")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Prefix, r.ClientName,
+			r.CreatedAt.Format(time.RFC3339), stamp(r.LastUsedAt, "never"), stamp(r.RevokedAt, "-"))
+	}
+	return tw.Flush()
+}
+
+// revokeKey revokes the key ref names (id, display prefix or whole key) and clears it
+// from the shared cache.
+func revokeKey(ctx context.Context, cfg *config.Config, db *gorm.DB, ref, actor string, log *slog.Logger, stdout io.Writer) error {
+	row, err := handlers.FindAPIKey(ctx, db, ref)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("no API key matches %q (see `geopol apikey list`)", ref)
+	}
+	if err != nil {
+		return err
+	}
+	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
+	if err != nil {
+		return err
+	}
+	defer cache.Close()
+	row, err = handlers.RevokeAPIKey(ctx, db, cache, row.ID)
+	if err != nil {
+		return fmt.Errorf("%w; run the command again once Redis answers", err)
+	}
+	log.Info("api key revoked", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	fmt.Fprintf(stdout, "revoked key %d (%s, client %q) at %s\n", row.ID, row.Prefix, row.ClientName, row.RevokedAt.Format(time.RFC3339))
+	return nil
+}
+
+// devKeyHint tells a developer how to get a key when none exists: the repository never
+// ships one.
+func devKeyHint(ctx context.Context, cfg *config.Config, db *gorm.DB, stdout io.Writer) {
+	if cfg.Environment != config.Development {
+		return
+	}
+	if n, err := handlers.CountActiveAPIKeys(ctx, db); err != nil || n > 0 {
+		return
+	}
+	fmt.Fprint(stdout, "No API key exists yet; the forecast routes need one. Create it with:\n\n    go run . apikey create --client NAME\n\n")
+}
+
+// cliActor names who ran a CLI command, for the audit log line.
+func cliActor() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	return "cli:" + name
+}
+
+func stamp(t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return t.Format(time.RFC3339)
+}

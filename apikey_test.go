@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"geopol/config"
+	"geopol/handlers"
+	"geopol/store"
+	"geopol/store/storetest"
+)
+
+var printedKey = regexp.MustCompile(`gp_live_[0-9A-Za-z]{43}`)
+
+// cliEnv points the commands at a fresh PostgreSQL database and a Redis prefix of this
+// test's own, with no config.yaml or .env, and returns the configuration they load.
+func cliEnv(t *testing.T) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	prefix := storetest.Name("geopol_test_") + ":"
+	for k, v := range map[string]string{
+		"CONFIG_FILE": filepath.Join(dir, "absent.yaml"), "ENV_FILE": filepath.Join(dir, "absent.env"),
+		"ENVIRONMENT": "testing", "AUTO_MIGRATE": "true", "DATABASE_URL": storetest.PostgresURL(t),
+		"REDIS_URL": storetest.RedisURL(), "CACHE_PREFIX": prefix, "GDELT_DB_PATH": filepath.Join(dir, "gdelt.db"),
+	} {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.Load(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// The CLI creates a key an API process accepts, lists it without the key, and revokes
+// it by prefix so that the API process, which has the lookup cached in Redis, refuses
+// it on the next request.
+func TestAPIKeyCLI(t *testing.T) {
+	cfg := cliEnv(t)
+	out, logs, err := runCLI(t, "apikey", "create", "--client", "cli-test")
+	if err != nil {
+		t.Fatalf("create: %v\n%s", err, logs)
+	}
+	key := printedKey.FindString(out)
+	if key == "" || strings.Count(out, key) != 1 {
+		t.Fatalf("create must print the key exactly once:\n%s", out)
+	}
+	prefix := key[:handlers.DisplayPrefixLen]
+
+	db := storetest.Open(t, cfg)
+	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	api := handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()})
+	call := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/forecasts/top", nil)
+		req.Header.Set("X-API-Key", key)
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := call(); code != http.StatusOK {
+		t.Fatalf("new key: %d", code)
+	}
+
+	list, _, err := runCLI(t, "apikey", "list")
+	if err != nil || !strings.Contains(list, prefix) || !strings.Contains(list, "cli-test") || strings.Contains(list, key) {
+		t.Fatalf("list (%v):\n%s", err, list)
+	}
+	if _, _, err := runCLI(t, "apikey", "revoke", "gp_live_none"); err == nil {
+		t.Error("revoking an unknown prefix succeeded")
+	}
+	out, revokeLogs, err := runCLI(t, "apikey", "revoke", prefix)
+	if err != nil || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: %v\n%s", err, out)
+	}
+	if code := call(); code != http.StatusUnauthorized {
+		t.Fatalf("revoked key: %d", code)
+	}
+	if list, _, _ := runCLI(t, "apikey", "list"); strings.Contains(list, "-\n") {
+		t.Errorf("the revoked key is listed as active:\n%s", list)
+	}
+	all := logs + revokeLogs
+	if !strings.Contains(all, "api key created") || !strings.Contains(all, "api key revoked") || !strings.Contains(all, "actor=cli:") {
+		t.Errorf("CLI actions are not logged with their actor:\n%s", all)
+	}
+	if strings.Contains(all, key[handlers.DisplayPrefixLen:]) {
+		t.Errorf("the key was logged:\n%s", all)
+	}
+}
+
+func TestAPIKeyCLIUsage(t *testing.T) {
+	for _, args := range [][]string{{"apikey"}, {"apikey", "create"}, {"apikey", "revoke"}, {"apikey", "list", "x"}, {"apikey", "rotate"}} {
+		if _, _, err := runCLI(t, args...); err == nil {
+			t.Errorf("%v: accepted", args)
+		}
+	}
+}
+
+// In development, serve tells how to create a key while none exists.
+func TestDevKeyHint(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	db := storetest.Open(t, cfg)
+	hint := func(env string) string {
+		cfg.Environment = env
+		var b bytes.Buffer
+		devKeyHint(context.Background(), cfg, db, &b)
+		return b.String()
+	}
+	if got := hint(config.Development); !strings.Contains(got, "go run . apikey create --client NAME") {
+		t.Fatalf("no hint without keys: %q", got)
+	}
+	if got := hint(config.Production); got != "" {
+		t.Errorf("hint outside development: %q", got)
+	}
+	if _, _, err := handlers.CreateAPIKey(context.Background(), db, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if got := hint(config.Development); got != "" {
+		t.Errorf("hint although a key exists: %q", got)
+	}
+}

@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"geopol/models"
+)
+
+// CreateKeyRequest is the body of POST /api/v1/admin/keys.
+type CreateKeyRequest struct {
+	ClientName string `json:"client_name"`
+}
+
+// CreatedKey is the answer to POST /api/v1/admin/keys: the only response that ever
+// carries a key.
+type CreatedKey struct {
+	ID         int64     `json:"id"`
+	Key        string    `json:"key"`
+	Prefix     string    `json:"prefix"`
+	ClientName string    `json:"client_name"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// KeyView is an API key as the admin list shows it: never the key or its hash.
+type KeyView struct {
+	ID         int64      `json:"id"`
+	Prefix     string     `json:"prefix"`
+	ClientName string     `json:"client_name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// KeyList is the body of GET /api/v1/admin/keys.
+type KeyList struct {
+	Items []KeyView `json:"items"`
+}
+
+// NewKeyView maps a row to its admin view.
+func NewKeyView(k models.ApiKey) KeyView {
+	return KeyView{ID: k.ID, Prefix: k.Prefix, ClientName: k.ClientName, CreatedAt: k.CreatedAt,
+		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+}
+
+// adminRoutes registers the key administration routes, only when ADMIN_TOKEN is set:
+// without a token they do not exist at all (404), so there is nothing to probe.
+func (s *Server) adminRoutes(v1 *gin.RouterGroup) {
+	if s.Config.AdminToken == "" {
+		return
+	}
+	g := v1.Group("/admin", s.requireAdmin)
+	g.POST("/keys", s.createKey)
+	g.GET("/keys", s.listKeys)
+	g.DELETE("/keys/:id", s.revokeKey)
+}
+
+// requireAdmin admits requests with Authorization: Bearer <ADMIN_TOKEN>. Both sides
+// are hashed before the constant-time comparison, so not even the token's length
+// leaks through timing.
+func (s *Server) requireAdmin(c *gin.Context) {
+	scheme, token, _ := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	want := sha256.Sum256([]byte(s.Config.AdminToken))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !strings.EqualFold(scheme, "Bearer") {
+		logger(c).Warn("admin request refused: wrong or missing admin token", "client_ip", c.ClientIP())
+		c.Header("WWW-Authenticate", `Bearer realm="geopol-admin"`)
+		fail(c, newError(http.StatusUnauthorized, "Unauthorized", "This route needs the admin token, sent as Authorization: Bearer."))
+		return
+	}
+	c.Set(ctxClient, "admin")
+	c.Next()
+}
+
+// parseCreateKey decodes and checks a POST /admin/keys body, returning the client name.
+func parseCreateKey(body []byte) (string, error) {
+	var req CreateKeyRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return "", err
+	}
+	name, msg := NormalizeClientName(req.ClientName)
+	if msg != "" {
+		return "", ErrValidation("The client name is invalid.", FieldError{Field: "client_name", Message: msg})
+	}
+	return name, nil
+}
+
+// createKey makes a key and shows it, once. The log names the key by id and prefix.
+func (s *Server) createKey(c *gin.Context) {
+	body, err := readJSONBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	name, err := parseCreateKey(body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
+	defer cancel()
+	key, row, err := CreateAPIKey(ctx, s.DB, name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("api key created", "actor", "admin", "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, CreatedKey{ID: row.ID, Key: key, Prefix: row.Prefix, ClientName: row.ClientName, CreatedAt: row.CreatedAt})
+}
+
+// listKeys shows every key, revoked ones included.
+func (s *Server) listKeys(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
+	defer cancel()
+	rows, err := ListAPIKeys(ctx, s.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := KeyList{Items: make([]KeyView, 0, len(rows))}
+	for _, r := range rows {
+		out.Items = append(out.Items, NewKeyView(r))
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, out)
+}
+
+// revokeKey revokes a key by id: 204, also when it was already revoked (so a retry
+// after a cache failure completes the invalidation); 404 for an unknown id.
+func (s *Server) revokeKey(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, ErrNotFound("No API key has id "+strconv.Quote(c.Param("id"))+"."))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
+	defer cancel()
+	row, err := RevokeAPIKey(ctx, s.DB, s.Cache, id)
+	switch {
+	case errors.Is(err, ErrKeyCacheStale):
+		logger(c).Error("api key revoked, cache not invalidated", "actor", "admin", "key_id", id, "error", err.Error())
+		fail(c, ErrUnavailable("The key is revoked in the database, but the shared key cache could not be updated; repeat the request.", err))
+		return
+	case err != nil:
+		fail(c, err)
+		return
+	}
+	logger(c).Info("api key revoked", "actor", "admin", "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	c.Status(http.StatusNoContent)
+	c.Writer.WriteHeaderNow()
+}

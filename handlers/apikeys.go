@@ -1,0 +1,185 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"geopol/models"
+	"geopol/store"
+)
+
+// APIKeyPrefix starts every API key, so a leaked key is recognisable (secret scanners,
+// logs) and cannot be mistaken for another credential.
+const APIKeyPrefix = "gp_live_"
+
+// apiKeyRandomLen base62 characters carry 43 * log2(62) = 256.03 bits of entropy.
+const apiKeyRandomLen = 43
+
+// DisplayPrefixLen is how much of a key is kept in api_keys.prefix (varchar(12)):
+// "gp_live_" and four random characters, enough for a human to tell keys apart.
+const DisplayPrefixLen = 12
+
+// MaxClientNameLen matches api_keys.client_name varchar(100).
+const MaxClientNameLen = 100
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// apiKeyFormat is what a well-formed key looks like; anything else is refused before
+// the database is asked.
+var apiKeyFormat = regexp.MustCompile(`^gp_live_[0-9A-Za-z]{43}$`)
+
+// ErrAmbiguousPrefix is returned when a display prefix names more than one key.
+var ErrAmbiguousPrefix = errors.New("several keys share this prefix; revoke by id")
+
+// NewAPIKey returns a fresh random key. Characters are drawn by rejection sampling
+// from crypto/rand, so each of the 62 symbols is equally likely.
+func NewAPIKey() (string, error) {
+	out := make([]byte, 0, len(APIKeyPrefix)+apiKeyRandomLen)
+	out = append(out, APIKeyPrefix...)
+	buf := make([]byte, 64)
+	for len(out) < cap(out) {
+		if _, err := rand.Read(buf); err != nil {
+			return "", fmt.Errorf("api key: %w", err)
+		}
+		for _, b := range buf {
+			// 248 = 4 * 62: bytes at or above it would bias the modulo, so skip them.
+			if b < 248 && len(out) < cap(out) {
+				out = append(out, base62[b%62])
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// WellFormedAPIKey reports whether s has the shape of a geopol API key.
+func WellFormedAPIKey(s string) bool { return apiKeyFormat.MatchString(s) }
+
+// HashAPIKey is the only form of a key the database and the cache ever hold.
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// NormalizeClientName trims name and checks it fits api_keys.client_name. It returns
+// a message for the caller to report, or "" when the name is fine.
+func NormalizeClientName(name string) (string, string) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", "must not be empty"
+	case len(name) > MaxClientNameLen:
+		return "", fmt.Sprintf("must be at most %d bytes", MaxClientNameLen)
+	case !printable(name):
+		return "", "must be printable UTF-8 text without control characters"
+	}
+	return name, ""
+}
+
+// printable rejects invalid UTF-8, control and format characters (which PostgreSQL
+// refuses, or which would let a name spoof log lines and terminal output).
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateAPIKey stores a new key for client and returns it with its row. The key itself
+// is returned only here; the row holds its SHA-256 and display prefix.
+func CreateAPIKey(ctx context.Context, db *gorm.DB, client string) (string, *models.ApiKey, error) {
+	name, msg := NormalizeClientName(client)
+	if msg != "" {
+		return "", nil, ErrValidation("The client name is invalid.", FieldError{Field: "client_name", Message: msg})
+	}
+	key, err := NewAPIKey()
+	if err != nil {
+		return "", nil, err
+	}
+	row := &models.ApiKey{KeyHash: HashAPIKey(key), Prefix: key[:DisplayPrefixLen], ClientName: name, CreatedAt: store.Now()}
+	if err := db.WithContext(ctx).Create(row).Error; err != nil {
+		return "", nil, err
+	}
+	return key, row, nil
+}
+
+// ListAPIKeys returns every key, revoked ones included, oldest first.
+func ListAPIKeys(ctx context.Context, db *gorm.DB) ([]models.ApiKey, error) {
+	var rows []models.ApiKey
+	err := db.WithContext(ctx).Order("id").Find(&rows).Error
+	return rows, err
+}
+
+// FindAPIKey resolves what an operator typed: a numeric id, a display prefix (which
+// must name exactly one key) or a whole key. gorm.ErrRecordNotFound when none match.
+func FindAPIKey(ctx context.Context, db *gorm.DB, ref string) (*models.ApiKey, error) {
+	ref = strings.TrimSpace(ref)
+	q := db.WithContext(ctx)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		var row models.ApiKey
+		return &row, q.Where("id = ?", id).Take(&row).Error
+	}
+	if WellFormedAPIKey(ref) {
+		var row models.ApiKey
+		return &row, q.Where("key_hash = ?", HashAPIKey(ref)).Take(&row).Error
+	}
+	var rows []models.ApiKey
+	if err := q.Where("prefix = ?", ref).Limit(2).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	switch len(rows) {
+	case 0:
+		return nil, gorm.ErrRecordNotFound
+	case 1:
+		return &rows[0], nil
+	}
+	return nil, ErrAmbiguousPrefix
+}
+
+// RevokeAPIKey marks key id revoked (idempotently: an already revoked key keeps its
+// revocation time) and invalidates its cached lookup, so the next request with it is
+// refused in every process sharing the cache. gorm.ErrRecordNotFound for an unknown
+// id. An error wrapping ErrKeyCacheStale means the database row is revoked but the
+// cache could not be told; retrying is safe.
+func RevokeAPIKey(ctx context.Context, db *gorm.DB, cache store.Cache, id int64) (*models.ApiKey, error) {
+	now := store.Now()
+	if err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("id = ? AND revoked_at IS NULL", id).
+		Update("revoked_at", now).Error; err != nil {
+		return nil, err
+	}
+	var row models.ApiKey
+	if err := db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, err
+	}
+	if err := forgetKey(ctx, cache, row.KeyHash); err != nil {
+		return &row, fmt.Errorf("%w: %v", ErrKeyCacheStale, err)
+	}
+	return &row, nil
+}
+
+// CountActiveAPIKeys counts keys that are not revoked.
+func CountActiveAPIKeys(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("revoked_at IS NULL").Count(&n).Error
+	return n, err
+}
+
+// lastUsedInterval is the coarsest last_used_at resolution worth a write: at most one
+// UPDATE per key per minute and process, and at most one changed row per minute.
+const lastUsedInterval = time.Minute

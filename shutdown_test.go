@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"geopol/store/storetest"
+)
+
+// A request in flight when the shutdown signal arrives is completed, while new
+// connections are refused; serveHTTP then returns cleanly.
+func TestGracefulShutdownCompletesInFlightRequest(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release // holds the request until the shutdown has begun
+		_, _ = io.WriteString(w, "finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(ctx, &http.Server{Handler: mux}, ln, storetest.Logger(), 10*time.Second) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		got <- result{string(b), err}
+	}()
+	<-started
+	stop() // what SIGTERM does through signal.NotifyContext
+
+	// The listener closes at once: a new connection is refused while /slow still runs.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		_ = c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections after the shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("serveHTTP returned before the in-flight request finished: %v", err)
+	default:
+	}
+	close(release)
+	if r := <-got; r.err != nil || r.body != "finished" {
+		t.Fatalf("in-flight request: %q %v", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serveHTTP: %v", err)
+	}
+}
