@@ -1,0 +1,103 @@
+package gdelt_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"geopol/gdelt"
+	"geopol/store"
+	"geopol/store/storetest"
+)
+
+// dayRows is about one day of GDELT 2.0 events (96 exports of ~2,100 rows).
+const dayRows = 200_000
+
+// dayFile derives a day-sized export from the sample by rewriting GLOBALEVENTID, so
+// every row is a distinct event.
+func dayFile(b *testing.B) (path string, rows int) {
+	b.Helper()
+	raw, err := os.ReadFile(sample(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimRight(raw, "\n"), []byte("\n"))
+	var buf bytes.Buffer
+	id := int64(1_000_000_000)
+	for rows < dayRows {
+		for _, l := range lines {
+			tab := bytes.IndexByte(l, '\t')
+			buf.WriteString(strconv.FormatInt(id, 10))
+			buf.Write(l[tab:])
+			buf.WriteByte('\n')
+			id++
+			rows++
+		}
+	}
+	path = filepath.Join(b.TempDir(), "day.export.CSV")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return path, rows
+}
+
+// BenchmarkParseOnly is the parser alone over the day file: the ceiling for ingest.
+//
+//	go test ./gdelt -run '^$' -bench . -benchtime 3x
+func BenchmarkParseOnly(b *testing.B) {
+	path, rows := dayFile(b)
+	b.ResetTimer()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := gdelt.NewParser(f)
+		var ev gdelt.Event
+		n := 0
+		for {
+			ok, rowErr := p.Next(&ev)
+			if !ok {
+				break
+			}
+			if rowErr != nil {
+				b.Fatal(rowErr)
+			}
+			n++
+		}
+		f.Close()
+		if n != rows {
+			b.Fatalf("parsed %d rows, want %d", n, rows)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkIngestDay ingests the day file into a fresh event store each iteration,
+// with its ingest run recorded in a SQLite forecast database.
+func BenchmarkIngestDay(b *testing.B) {
+	path, rows := dayFile(b)
+	db := storetest.SQLite(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		gs, err := store.OpenGDELT(ctx, filepath.Join(b.TempDir(), "gdelt"+strconv.Itoa(i)+".db"), storetest.Logger())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		run, err := gdelt.Ingest(ctx, db, gs, path, gdelt.Options{Progress: io.Discard})
+		if err != nil || run.EventsNew != rows {
+			b.Fatalf("run %+v: %v", run, err)
+		}
+		b.StopTimer()
+		gs.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,0 +1,53 @@
+// Package gdelt is the GDELT 2.0 event store: the export-file parser, the events table
+// in its own SQLite file, ingest runs (accounted for in the forecast database's
+// ingest_runs) and the queries that evidence links and outcome resolution use.
+package gdelt
+
+// Event is one GDELT 2.0 event, with the fields forecasting needs. GlobalEventID
+// (GLOBALEVENTID) is the key: GDELT never reuses it, so it is also the dedup key.
+type Event struct {
+	GlobalEventID     int64   `json:"gdelt_event_id,string"`
+	SQLDate           int     `json:"sql_date"`   // YYYYMMDD, the day the event took place
+	DateAdded         int64   `json:"date_added"` // YYYYMMDDHHMMSS, when GDELT published it
+	Actor1Code        string  `json:"actor1_code"`
+	Actor1Name        string  `json:"actor1_name"`
+	Actor1CountryCode string  `json:"actor1_country_code"`
+	Actor2Code        string  `json:"actor2_code"`
+	Actor2Name        string  `json:"actor2_name"`
+	Actor2CountryCode string  `json:"actor2_country_code"`
+	EventCode         string  `json:"event_code"`
+	EventBaseCode     string  `json:"event_base_code"`
+	EventRootCode     string  `json:"event_root_code"`
+	QuadClass         int     `json:"quad_class"`
+	Goldstein         float64 `json:"goldstein_scale"`
+	NumMentions       int     `json:"num_mentions"`
+	NumSources        int     `json:"num_sources"`
+	NumArticles       int     `json:"num_articles"`
+	AvgTone           float64 `json:"avg_tone"`
+	// ActionGeoFullName and the country codes locate the action: FIPS 10-4 as GDELT
+	// publishes it, and the ISO 3166-1 alpha-3 code it maps to (empty when none).
+	ActionGeoFullName    string   `json:"action_geo_full_name"`
+	ActionGeoCountryFIPS string   `json:"action_geo_country_fips"`
+	ActionGeoCountryISO  string   `json:"action_geo_country_iso"`
+	ActionGeoLat         *float64 `json:"action_geo_lat"`
+	ActionGeoLong        *float64 `json:"action_geo_long"`
+	SourceURL            string   `json:"source_url"`
+}
+
+// columns are the events table's columns in Event's field order.
+var columns = []string{
+	"global_event_id", "sql_date", "date_added", "actor1_code", "actor1_name", "actor1_country_code",
+	"actor2_code", "actor2_name", "actor2_country_code", "event_code", "event_base_code", "event_root_code",
+	"quad_class", "goldstein", "num_mentions", "num_sources", "num_articles", "avg_tone",
+	"action_geo_full_name", "action_geo_country_fips", "action_geo_country_iso", "action_geo_lat",
+	"action_geo_long", "source_url",
+}
+
+// scanTargets returns pointers to the event's fields in columns order.
+func (e *Event) scanTargets() []any {
+	return []any{&e.GlobalEventID, &e.SQLDate, &e.DateAdded, &e.Actor1Code, &e.Actor1Name, &e.Actor1CountryCode,
+		&e.Actor2Code, &e.Actor2Name, &e.Actor2CountryCode, &e.EventCode, &e.EventBaseCode, &e.EventRootCode,
+		&e.QuadClass, &e.Goldstein, &e.NumMentions, &e.NumSources, &e.NumArticles, &e.AvgTone,
+		&e.ActionGeoFullName, &e.ActionGeoCountryFIPS, &e.ActionGeoCountryISO, &e.ActionGeoLat,
+		&e.ActionGeoLong, &e.SourceURL}
+}

@@ -1,0 +1,195 @@
+package gdelt
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Columns is the number of tab-separated columns of a GDELT 2.0 events export row.
+const Columns = 61
+
+// Column positions (0-based) in a GDELT 2.0 events export row.
+const (
+	colGlobalEventID     = 0
+	colSQLDate           = 1
+	colActor1Code        = 5
+	colActor1Name        = 6
+	colActor1CountryCode = 7
+	colActor2Code        = 15
+	colActor2Name        = 16
+	colActor2CountryCode = 17
+	colEventCode         = 26
+	colEventBaseCode     = 27
+	colEventRootCode     = 28
+	colQuadClass         = 29
+	colGoldstein         = 30
+	colNumMentions       = 31
+	colNumSources        = 32
+	colNumArticles       = 33
+	colAvgTone           = 34
+	colActionGeoFullName = 52
+	colActionGeoCountry  = 53
+	colActionGeoLat      = 56
+	colActionGeoLong     = 57
+	colDateAdded         = 59
+	colSourceURL         = 60
+)
+
+// maxLine bounds one row; real rows are under 2 KiB, so longer ones are garbage.
+const maxLine = 64 << 10
+
+// RowError is one rejected row: its 1-based line number and why.
+type RowError struct {
+	Line   int
+	Reason string
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// Parser reads an export stream row by row in constant memory. Each row is either an
+// Event or a RowError; a bad row never stops the stream.
+type Parser struct {
+	sc     *bufio.Scanner
+	line   int
+	fields [Columns][]byte
+	err    error
+}
+
+// NewParser reads GDELT 2.0 export rows from r (LF or CRLF line endings, no header).
+func NewParser(r io.Reader) *Parser {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 16<<10), maxLine)
+	return &Parser{sc: sc}
+}
+
+// Next parses the next row into ev. It returns false at the end of the stream or on a
+// read error (see Err). rowErr is non-nil when the row was rejected; ev is then unusable.
+func (p *Parser) Next(ev *Event) (ok bool, rowErr *RowError) {
+	for {
+		if !p.sc.Scan() {
+			p.err = p.sc.Err()
+			return false, nil
+		}
+		p.line++
+		line := bytes.TrimSuffix(p.sc.Bytes(), []byte{'\r'})
+		if len(line) == 0 {
+			continue // a trailing blank line is not a row
+		}
+		if reason := p.parse(line, ev); reason != "" {
+			return true, &RowError{Line: p.line, Reason: reason}
+		}
+		return true, nil
+	}
+}
+
+// Err is the read error that ended the stream, if any (bufio.ErrTooLong for a line
+// beyond 64 KiB: the file is not an export).
+func (p *Parser) Err() error { return p.err }
+
+// Line is the number of the last line read.
+func (p *Parser) Line() int { return p.line }
+
+func (p *Parser) parse(line []byte, ev *Event) string {
+	n := 0
+	for n < Columns {
+		i := bytes.IndexByte(line, '\t')
+		if i < 0 {
+			p.fields[n] = line
+			n++
+			line = nil
+			break
+		}
+		p.fields[n] = line[:i]
+		line = line[i+1:]
+		n++
+	}
+	if n != Columns || line != nil {
+		count := n
+		if line != nil {
+			count += bytes.Count(line, []byte{'\t'}) + 1
+		}
+		return fmt.Sprintf("has %d columns, want %d", count, Columns)
+	}
+	f := &p.fields
+	var bad string
+	num := func(col int, name string) int64 {
+		v, err := strconv.ParseInt(string(f[col]), 10, 64)
+		if err != nil && bad == "" {
+			bad = fmt.Sprintf("%s %q is not a whole number", name, clip(f[col]))
+		}
+		return v
+	}
+	flt := func(col int, name string) float64 {
+		v, err := strconv.ParseFloat(string(f[col]), 64)
+		if err != nil && bad == "" {
+			bad = fmt.Sprintf("%s %q is not a number", name, clip(f[col]))
+		}
+		return v
+	}
+	optFlt := func(col int, name string) *float64 {
+		if len(f[col]) == 0 {
+			return nil
+		}
+		v := flt(col, name)
+		return &v
+	}
+	*ev = Event{
+		GlobalEventID:        num(colGlobalEventID, "GLOBALEVENTID"),
+		SQLDate:              int(num(colSQLDate, "SQLDATE")),
+		DateAdded:            num(colDateAdded, "DATEADDED"),
+		Actor1Code:           upper(f[colActor1Code]),
+		Actor1Name:           string(f[colActor1Name]),
+		Actor1CountryCode:    upper(f[colActor1CountryCode]),
+		Actor2Code:           upper(f[colActor2Code]),
+		Actor2Name:           string(f[colActor2Name]),
+		Actor2CountryCode:    upper(f[colActor2CountryCode]),
+		EventCode:            string(f[colEventCode]),
+		EventBaseCode:        string(f[colEventBaseCode]),
+		EventRootCode:        string(f[colEventRootCode]),
+		QuadClass:            int(num(colQuadClass, "QuadClass")),
+		Goldstein:            flt(colGoldstein, "GoldsteinScale"),
+		NumMentions:          int(num(colNumMentions, "NumMentions")),
+		NumSources:           int(num(colNumSources, "NumSources")),
+		NumArticles:          int(num(colNumArticles, "NumArticles")),
+		AvgTone:              flt(colAvgTone, "AvgTone"),
+		ActionGeoFullName:    string(f[colActionGeoFullName]),
+		ActionGeoCountryFIPS: upper(f[colActionGeoCountry]),
+		ActionGeoLat:         optFlt(colActionGeoLat, "ActionGeo_Lat"),
+		ActionGeoLong:        optFlt(colActionGeoLong, "ActionGeo_Long"),
+		SourceURL:            string(f[colSourceURL]),
+	}
+	switch {
+	case bad != "":
+		return bad
+	case ev.GlobalEventID <= 0:
+		return "GLOBALEVENTID must be positive"
+	case ev.QuadClass < 1 || ev.QuadClass > 4:
+		return fmt.Sprintf("QuadClass %d is not 1 to 4", ev.QuadClass)
+	case len(ev.EventRootCode) != 2:
+		return fmt.Sprintf("EventRootCode %q is not two digits", clip(f[colEventRootCode]))
+	}
+	ev.ActionGeoCountryISO, _ = FIPSToISO(ev.ActionGeoCountryFIPS)
+	return ""
+}
+
+// upper returns an ASCII upper-case copy: CAMEO codes are upper case, but some
+// producers of export-format files write them in lower case.
+func upper(b []byte) string {
+	for _, c := range b {
+		if 'a' <= c && c <= 'z' {
+			return string(bytes.ToUpper(b))
+		}
+	}
+	return string(b)
+}
+
+// clip shortens a field for an error message.
+func clip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}

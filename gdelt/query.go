@@ -1,0 +1,146 @@
+package gdelt
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+)
+
+// Query filters events. Zero values mean "any". Results are newest first by
+// GLOBALEVENTID (GDELT assigns them in publication order), paged by keyset: pass the
+// last id of a page as BeforeID to get the next one.
+type Query struct {
+	CountryISO   string // ActionGeo country, ISO 3166-1 alpha-3
+	From, To     int    // SQLDATE range, YYYYMMDD, inclusive
+	RootCode     string // EventRootCode, "01".."20"
+	CodePrefix   string // EventCode prefix, e.g. "19" or "193"
+	QuadClass    int    // 1..4
+	Actor        string // prefix of Actor1Code or Actor2Code, e.g. "USA" or "RUSGOV"
+	MinGoldstein *float64
+	MaxGoldstein *float64
+	MinMentions  int
+	MinSources   int
+	BeforeID     int64
+	Limit        int // required, > 0
+}
+
+var selectEvents = "SELECT " + strings.Join(columns, ", ") + " FROM events"
+
+// Find returns the events matching q.
+func Find(ctx context.Context, db *sql.DB, q Query) ([]Event, error) {
+	if q.Limit <= 0 {
+		return nil, errors.New("gdelt.Find: Limit must be positive")
+	}
+	var where []string
+	var args []any
+	add := func(cond string, arg ...any) {
+		where = append(where, cond)
+		args = append(args, arg...)
+	}
+	if q.CountryISO != "" {
+		add("action_geo_country_iso = ?", q.CountryISO)
+	}
+	if q.From != 0 {
+		add("sql_date >= ?", q.From)
+	}
+	if q.To != 0 {
+		add("sql_date <= ?", q.To)
+	}
+	if q.RootCode != "" {
+		add("event_root_code = ?", q.RootCode)
+	}
+	if q.CodePrefix != "" {
+		add("substr(event_code, 1, ?) = ?", len(q.CodePrefix), q.CodePrefix)
+	}
+	if q.QuadClass != 0 {
+		add("quad_class = ?", q.QuadClass)
+	}
+	if q.Actor != "" {
+		n := len(q.Actor)
+		add("(substr(actor1_code, 1, ?) = ? OR substr(actor2_code, 1, ?) = ?)", n, q.Actor, n, q.Actor)
+	}
+	if q.MinGoldstein != nil {
+		add("goldstein >= ?", *q.MinGoldstein)
+	}
+	if q.MaxGoldstein != nil {
+		add("goldstein <= ?", *q.MaxGoldstein)
+	}
+	if q.MinMentions > 0 {
+		add("num_mentions >= ?", q.MinMentions)
+	}
+	if q.MinSources > 0 {
+		add("num_sources >= ?", q.MinSources)
+	}
+	if q.BeforeID > 0 {
+		add("global_event_id < ?", q.BeforeID)
+	}
+	stmt := selectEvents
+	if len(where) > 0 {
+		stmt += " WHERE " + strings.Join(where, " AND ")
+	}
+	stmt += " ORDER BY global_event_id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	rows, err := db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(e.scanTargets()...); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ErrNotFound is returned by Get for an unknown GLOBALEVENTID.
+var ErrNotFound = errors.New("gdelt: event not found")
+
+// Get returns one event.
+func Get(ctx context.Context, db *sql.DB, id int64) (*Event, error) {
+	var e Event
+	err := db.QueryRowContext(ctx, selectEvents+" WHERE global_event_id = ?", id).Scan(e.scanTargets()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Stats summarises the store for health checks.
+type Stats struct {
+	Events          int64
+	NewestDateAdded int64 // YYYYMMDDHHMMSS, 0 when empty
+}
+
+// ReadStats counts events and finds the newest DATEADDED (both by index).
+func ReadStats(ctx context.Context, db *sql.DB) (Stats, error) {
+	var s Stats
+	var newest sql.NullInt64
+	err := db.QueryRowContext(ctx, "SELECT count(*), max(date_added) FROM events").Scan(&s.Events, &newest)
+	s.NewestDateAdded = newest.Int64
+	return s, err
+}
+
+// Missing returns the ids among ids that the store does not hold.
+func Missing(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
+	var missing []int64
+	for _, id := range ids {
+		var one int
+		err := db.QueryRowContext(ctx, "SELECT 1 FROM events WHERE global_event_id = ?", id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			missing = append(missing, id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return missing, nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"geopol/gdelt"
+	"geopol/models"
+	"geopol/store"
+)
+
+// ingestCmd loads GDELT 2.0 events exports into the event store, recording each file as
+// an ingest run in the forecast database.
+func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lastUpdate := fs.String("lastupdate", "", "URL of GDELT's lastupdate.txt: ingest its events export unless already ingested")
+	watch := fs.Bool("watch", false, "with --lastupdate: keep polling until interrupted")
+	interval := fs.Duration("interval", 15*time.Minute, "with --watch: time between polls")
+	master := fs.String("masterfilelist", "", "with --watch: URL of masterfilelist.txt, to fill gaps")
+	gapFiles := fs.Int("gap-files", 96, "with --masterfilelist: how many of the newest exports to check for gaps (96 = one day)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: geopol ingest FILE|URL...
+       geopol ingest --lastupdate URL [--watch [--interval 15m] [--masterfilelist URL]]
+
+Loads GDELT 2.0 events exports (.export.CSV or .export.CSV.zip, local or http(s)) into
+the event store at GDELT_DB_PATH. Each file becomes an ingest run (success, failed or
+interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if (*lastUpdate == "") == (fs.NArg() == 0) || (*watch && *lastUpdate == "") {
+		fs.Usage()
+		return errors.New("give files/URLs, or --lastupdate URL")
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if cfg.AutoMigrate {
+		if _, err := store.Migrate(ctx, db); err != nil {
+			return err
+		}
+	}
+	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	opts := gdelt.Options{}
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		opts.Progress = stderr // a terminal: show progress on long files
+	}
+	report := func(run *models.IngestRun) {
+		fmt.Fprintf(stdout, "run %d %s: %s fetched=%d new=%d duplicate=%d\n", run.ID, run.Status, *run.FileURL,
+			run.EventsFetched, run.EventsNew, run.EventsDuplicate)
+		if run.ErrorMessage != nil {
+			fmt.Fprintf(stdout, "  %s\n", *run.ErrorMessage)
+		}
+	}
+	switch {
+	case *watch:
+		log.Info("watching GDELT", "lastupdate", *lastUpdate, "interval", *interval)
+		return gdelt.Watch(ctx, db, events, *lastUpdate, gdelt.WatchOptions{Options: opts, Interval: *interval,
+			MasterFileList: *master, GapFiles: *gapFiles, Log: log.Info})
+	case *lastUpdate != "":
+		runs, err := gdelt.IngestLastUpdate(ctx, db, events, *lastUpdate, opts)
+		for _, r := range runs {
+			report(r)
+		}
+		if err == nil && len(runs) == 0 {
+			fmt.Fprintln(stdout, "nothing new: the latest export was already ingested")
+		}
+		return err
+	}
+	var failed error
+	for _, src := range fs.Args() {
+		run, err := gdelt.Ingest(ctx, db, events, src, opts)
+		if run != nil {
+			report(run)
+		}
+		if err != nil {
+			failed = errors.Join(failed, fmt.Errorf("%s: %w", src, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return failed
+}
