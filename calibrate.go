@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"geopol/calibration"
+	"geopol/config"
+	"geopol/gdelt"
+	"geopol/store"
+)
+
+// openForecastDB opens the forecast database and, when AUTO_MIGRATE is on, migrates it.
+func openForecastDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB, func(), error) {
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.AutoMigrate {
+		if _, err := store.Migrate(ctx, db); err != nil {
+			store.Close(db)
+			return nil, nil, err
+		}
+	}
+	return db, func() { store.Close(db) }, nil
+}
+
+// resolveCmd resolves expired forecasts from the GDELT event store (see
+// calibration.ResolveDue for the rule). Safe from cron and beside a running ingest.
+func resolveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("resolve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	due := fs.Bool("due", false, "resolve every expired, unresolved forecast that has country_iso and cameo_root_code")
+	batch := fs.Int("batch", 200, "forecasts per batch (one transaction each)")
+	at := fs.String("now", "", "RFC 3339 time to resolve as of (default: now); forecasts expired by then are due")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: geopol resolve --due [--batch N] [--now RFC3339]
+
+Resolves each due forecast by the GDELT rule: outcome 1 when the event store holds an
+event of its CAMEO root code located in its country, with SQLDATE from its creation day
+to its expiry day, reported in at least RESOLVE_MIN_MENTIONS mentions by at least
+RESOLVE_MIN_SOURCES sources; otherwise 0. Method gdelt_rule; up to 20 matching event
+ids become the evidence. Idempotent: a forecast is never resolved twice.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if !*due || fs.NArg() > 0 || *batch < 1 {
+		fs.Usage()
+		return errors.New("resolve needs --due (and a positive --batch)")
+	}
+	now := store.Now()
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fmt.Errorf("--now: %w", err)
+		}
+		now = t.UTC().Truncate(time.Microsecond)
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	sqlDB, err := events.DB.DB()
+	if err != nil {
+		return err
+	}
+	rep, err := calibration.ResolveDue(ctx, db, sqlDB, calibration.ResolveOptions{Now: now,
+		MinMentions: cfg.ResolveMinMentions, MinSources: cfg.ResolveMinSources, BatchSize: *batch})
+	if rep != nil {
+		fmt.Fprintf(stdout, "resolved %d of %d due forecast(s): %d yes, %d no; %d already resolved (rule: >= %d mentions, >= %d sources)\n",
+			rep.Resolved, rep.Due, rep.Yes, rep.No, rep.Skipped, cfg.ResolveMinMentions, cfg.ResolveMinSources)
+	}
+	return err
+}
+
+// calibrateCmd refits the per-CAMEO ensemble weights from the resolved forecasts. It
+// fails (after applying the accepted fits) when the guardrail refused any, so cron
+// reports it; --force applies them.
+func calibrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	force := fs.Bool("force", false, "apply fits that move a weight by more than CALIBRATION_MAX_CHANGE")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: geopol calibrate [--force]
+
+Fits alpha in alpha*llm + (1-alpha)*tkg per CAMEO root code with at least 10 resolved
+forecasts carrying both probabilities; smaller codes pool into their QuadClass
+super-category, small super-categories into global. Stores the weights in
+calibration_weights unless the guardrail refuses a change.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("calibrate takes only --force")
+	}
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	rep, err := calibration.Calibrate(ctx, db, calibration.CalibrateOptions{MaxChange: cfg.CalibrationMaxChange, Force: *force, Now: store.Now()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d resolved forecast(s) with llm and tkg probabilities\n", rep.Samples)
+	for _, d := range rep.Decisions {
+		state := "applied"
+		if d.Refused {
+			state = "REFUSED"
+		}
+		line := fmt.Sprintf("  %-24s alpha=%.4f n=%d brier=%.4f %s", d.Code, d.Alpha, d.SampleSize, d.BrierScore, state)
+		if d.Previous != nil {
+			line += fmt.Sprintf(" (was %.4f, change %.1f%%)", *d.Previous, 100**d.Change)
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	if rep.Refused > 0 {
+		return fmt.Errorf("%d weight(s) refused by the guardrail (calibration_max_change=%g); re-run with --force to apply them",
+			rep.Refused, cfg.CalibrationMaxChange)
+	}
+	return nil
+}

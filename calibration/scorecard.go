@@ -1,0 +1,181 @@
+package calibration
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"geopol/models"
+)
+
+// Score summarises a set of resolved forecasts. Every number is null when Count is 0.
+type Score struct {
+	Count              int      `json:"count"`
+	BrierScore         *float64 `json:"brier_score"`
+	LogScore           *float64 `json:"log_score"`
+	HistoricalAccuracy *float64 `json:"historical_accuracy"`
+	BaseRate           *float64 `json:"base_rate"`
+	Reliability        *float64 `json:"reliability"`
+	Resolution         *float64 `json:"resolution"`
+	Uncertainty        *float64 `json:"uncertainty"`
+	ECE                *float64 `json:"expected_calibration_error"`
+	Bins               []Bin    `json:"bins"`
+}
+
+// Summarize scores s: Brier, log score, accuracy, the reliability bins and the Murphy
+// decomposition.
+func Summarize(s []Sample) Score {
+	sc := Score{Count: len(s), Bins: Bins(s)}
+	if len(s) == 0 {
+		return sc
+	}
+	d := Decompose(s)
+	sc.BrierScore, sc.LogScore, sc.HistoricalAccuracy = ptr(Brier(s)), ptr(LogScore(s)), ptr(Accuracy(s))
+	sc.BaseRate, sc.Reliability, sc.Resolution = ptr(d.BaseRate), ptr(d.Reliability), ptr(d.Resolution)
+	sc.Uncertainty, sc.ECE = ptr(d.Uncertainty), ptr(d.ECE)
+	return sc
+}
+
+// Group is the score of one category or CAMEO root code.
+type Group struct {
+	Key string `json:"key"`
+	Score
+}
+
+// Unscored counts outcomes that are stored but never scored.
+type Unscored struct {
+	Annulled  int `json:"annulled"`
+	Ambiguous int `json:"ambiguous"`
+}
+
+// Scorecard is the track record of the forecasts a Filter selects: overall, by
+// category and by CAMEO root code (forecasts without a code appear only overall and
+// by category). Only status=resolved outcomes are scored.
+type Scorecard struct {
+	Overall     Score    `json:"overall"`
+	ByCategory  []Group  `json:"by_category"`
+	ByCameoRoot []Group  `json:"by_cameo_root"`
+	Unscored    Unscored `json:"unscored"`
+}
+
+// Outcome is a resolved forecast as scoring reads it: the forecast's probability and
+// grouping keys, and its outcome.
+type Outcome struct {
+	Probability   float64
+	Outcome       float64
+	Status        string
+	Category      string
+	CameoRootCode *string
+}
+
+// BuildScorecard scores rows; annulled and ambiguous rows are only counted.
+func BuildScorecard(rows []Outcome) Scorecard {
+	var all []Sample
+	byCat, byCode := map[string][]Sample{}, map[string][]Sample{}
+	var card Scorecard
+	for _, r := range rows {
+		switch r.Status {
+		case models.OutcomeAnnulled:
+			card.Unscored.Annulled++
+			continue
+		case models.OutcomeAmbiguous:
+			card.Unscored.Ambiguous++
+			continue
+		}
+		s := Sample{Forecast: r.Probability, Outcome: r.Outcome}
+		all = append(all, s)
+		byCat[r.Category] = append(byCat[r.Category], s)
+		if r.CameoRootCode != nil && *r.CameoRootCode != "" {
+			byCode[*r.CameoRootCode] = append(byCode[*r.CameoRootCode], s)
+		}
+	}
+	card.Overall = Summarize(all)
+	card.ByCategory, card.ByCameoRoot = groups(byCat), groups(byCode)
+	return card
+}
+
+// groups scores each key's samples, in key order.
+func groups(m map[string][]Sample) []Group {
+	out := make([]Group, 0, len(m))
+	for k, s := range m {
+		out = append(out, Group{Key: k, Score: Summarize(s)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// Filter selects the forecasts a scorecard covers. Empty fields select everything;
+// From and To bound created_at as [From, To).
+type Filter struct {
+	Category   string
+	CountryISO string // upper-case alpha-3, as stored
+	From, To   *time.Time
+}
+
+// outcomes joins outcome_records to their forecasts under f.
+func outcomes(ctx context.Context, db *gorm.DB, f Filter) *gorm.DB {
+	q := db.WithContext(ctx).Table("outcome_records AS o").
+		Joins("JOIN predictions AS p ON p.id = o.prediction_id")
+	if f.Category != "" {
+		q = q.Where("p.category = ?", f.Category)
+	}
+	if f.CountryISO != "" {
+		q = q.Where("p.country_iso = ?", f.CountryISO)
+	}
+	if f.From != nil {
+		q = q.Where("p.created_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("p.created_at < ?", f.To.UTC())
+	}
+	return q
+}
+
+// LoadScorecard reads the outcomes f selects and scores them.
+func LoadScorecard(ctx context.Context, db *gorm.DB, f Filter) (*Scorecard, error) {
+	var rows []Outcome
+	err := outcomes(ctx, db, f).
+		Select("p.probability AS probability, o.outcome AS outcome, o.status AS status, p.category AS category, p.cameo_root_code AS cameo_root_code").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	card := BuildScorecard(rows)
+	return &card, nil
+}
+
+// TrackRecord is a category's record as the calibration block of a forecast shows it.
+type TrackRecord struct {
+	SampleSize         int
+	BrierScore         *float64 // nil while SampleSize is 0
+	HistoricalAccuracy float64  // 0 while SampleSize is 0
+}
+
+// LoadTrackRecord computes, in the database, the same Brier score and accuracy that the
+// scorecard's by_category entry reports for category (resolved outcomes only). It is
+// one aggregate query, cheap enough to run on every POST /forecasts.
+func LoadTrackRecord(ctx context.Context, db *gorm.DB, category string) (TrackRecord, error) {
+	var agg struct {
+		N        int
+		Brier    *float64
+		Accuracy *float64
+	}
+	err := outcomes(ctx, db, Filter{Category: category}).
+		Where("o.status = ?", models.OutcomeResolved).
+		Select("COUNT(*) AS n, " +
+			"AVG((p.probability - o.outcome) * (p.probability - o.outcome)) AS brier, " +
+			"AVG(CAST(CASE WHEN (p.probability >= 0.5) = (o.outcome >= 0.5) THEN 1 ELSE 0 END AS DOUBLE PRECISION)) AS accuracy").
+		Scan(&agg).Error
+	if err != nil {
+		return TrackRecord{}, err
+	}
+	tr := TrackRecord{SampleSize: agg.N, BrierScore: agg.Brier}
+	if agg.Accuracy != nil {
+		tr.HistoricalAccuracy = *agg.Accuracy
+	}
+	return tr, nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"geopol/calibration"
+	"geopol/models"
+)
+
+// calibrationRoutes registers outcomes, the scorecard and the ensemble weights: reads
+// and resolution on the keyed group, corrections and calibration runs under /admin
+// behind requireAdmin (only when ADMIN_TOKEN is set, like the other admin routes).
+func (s *Server) calibrationRoutes(keyed, v1 *gin.RouterGroup) {
+	keyed.POST("/forecasts/:id/outcome", s.createOutcome)
+	keyed.GET("/forecasts/:id/outcome", s.getOutcome)
+	keyed.GET("/calibration/scorecard", s.scorecard)
+	keyed.GET("/calibration/weights", s.listWeights)
+	keyed.GET("/calibration/weights/:code", s.lookupWeight)
+	if s.Config.AdminToken == "" {
+		return
+	}
+	admin := v1.Group("/admin", s.requireAdmin)
+	admin.PUT("/forecasts/:id/outcome", s.correctOutcome)
+	admin.POST("/calibrate", s.calibrate)
+}
+
+// ScorecardFilters echoes the filters a scorecard was computed for.
+type ScorecardFilters struct {
+	Category *string `json:"category"`
+	Country  *string `json:"country"`
+	From     *string `json:"from"`
+	To       *string `json:"to"`
+}
+
+// ScorecardResponse is the body of GET /calibration/scorecard.
+type ScorecardResponse struct {
+	Filters ScorecardFilters `json:"filters"`
+	calibration.Scorecard
+}
+
+// parseScorecardFilters reads ?category=&country=&from=&to= (dates YYYY-MM-DD, both
+// inclusive, on the forecasts' created_at in UTC), answering 422 for invalid values.
+func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, error) {
+	var f calibration.Filter
+	var echo ScorecardFilters
+	v := &validator{}
+	if cat := q.Get("category"); cat != "" {
+		if !categoryPattern.MatchString(cat) {
+			v.add("category", "must be a lower-case category word")
+		}
+		f.Category, echo.Category = cat, &cat
+	}
+	if raw := q.Get("country"); raw != "" {
+		iso, ok := NormalizeISO(raw)
+		if !ok {
+			v.add("country", "must be a known ISO 3166-1 alpha-2 or alpha-3 code")
+		}
+		f.CountryISO, echo.Country = iso, &iso
+	}
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+		echo **string
+		next bool
+	}{{"from", &f.From, &echo.From, false}, {"to", &f.To, &echo.To, true}} {
+		raw := q.Get(p.name)
+		if raw == "" {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, raw)
+		if err != nil {
+			v.add(p.name, "must be a date YYYY-MM-DD (RFC 3339 full-date)")
+			continue
+		}
+		if p.next { // "to" includes its whole day
+			d = d.AddDate(0, 0, 1)
+		}
+		*p.dst, *p.echo = &d, &raw
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		v.add("to", "must not be before from")
+	}
+	if len(v.errs) > 0 {
+		return f, echo, ErrValidation("A query parameter is invalid.", v.errs...)
+	}
+	return f, echo, nil
+}
+
+// scorecard answers GET /calibration/scorecard: Brier and log scores, the reliability
+// diagram, the Murphy decomposition and ECE, overall, by category and by CAMEO root.
+func (s *Server) scorecard(c *gin.Context) {
+	f, echo, err := parseScorecardFilters(c.Request.URL.Query())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	key := ""
+	if gen := s.generation(c.Request.Context(), calibrationGeneration); gen != "" {
+		canon, _ := json.Marshal(echo)
+		key = "scorecard:" + gen + ":" + string(canon)
+	}
+	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
+		ctx, cancel := s.queryCtx(c)
+		defer cancel()
+		card, err := calibration.LoadScorecard(ctx, s.DB, f)
+		if err != nil {
+			return nil, err
+		}
+		return ScorecardResponse{Filters: echo, Scorecard: *card}, nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+}
+
+// WeightView is a stored ensemble weight.
+type WeightView struct {
+	CameoCode  string    `json:"cameo_code"`
+	Alpha      float64   `json:"alpha"`
+	SampleSize int       `json:"sample_size"`
+	BrierScore *float64  `json:"brier_score"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// WeightList is the body of GET /calibration/weights: the learned weights and the
+// prior every code falls back to when none applies.
+type WeightList struct {
+	Items      []WeightView `json:"items"`
+	PriorAlpha float64      `json:"prior_alpha"`
+}
+
+// listWeights lists every learned weight, by cameo_code.
+func (s *Server) listWeights(c *gin.Context) {
+	ctx, cancel := s.queryCtx(c)
+	defer cancel()
+	rows, err := calibration.LoadWeights(ctx, s.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := WeightList{Items: make([]WeightView, 0, len(rows)), PriorAlpha: calibration.PriorAlpha}
+	for _, w := range rows {
+		out.Items = append(out.Items, WeightView{CameoCode: w.CameoCode, Alpha: w.Alpha, SampleSize: w.SampleSize,
+			BrierScore: w.BrierScore, UpdatedAt: w.UpdatedAt.UTC()})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+}
+
+// lookupWeight answers GET /calibration/weights/{code}: the weight that applies to a
+// CAMEO root code (or a super-category, or global), through code -> super -> global ->
+// prior.
+func (s *Server) lookupWeight(c *gin.Context) {
+	code := c.Param("code")
+	if !cameoRootPattern.MatchString(code) && code != calibration.Global &&
+		!calibration.IsSuper(code) {
+		fail(c, ErrNotFound("Unknown CAMEO code "+quoteID(code)+`; use a root code "01".."20", super:<quad> or global.`))
+		return
+	}
+	ctx, cancel := s.queryCtx(c)
+	defer cancel()
+	w, err := calibration.Lookup(ctx, s.DB, code)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+}
+
+// CalibrateRequest is the optional body of POST /admin/calibrate.
+type CalibrateRequest struct {
+	// Force applies fits that the guardrail (calibration_max_change) would refuse.
+	Force bool `json:"force"`
+}
+
+// calibrate (admin) refits the ensemble weights: 200 with what was applied and refused.
+func (s *Server) calibrate(c *gin.Context) {
+	var req CalibrateRequest
+	if c.Request.ContentLength != 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {
+		body, err := readJSONBody(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if err := decodeStrict(body, &req); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	ctx, cancel := s.queryCtx(c)
+	defer cancel()
+	rep, err := calibration.Calibrate(ctx, s.DB, calibration.CalibrateOptions{
+		MaxChange: s.Config.CalibrationMaxChange, Force: req.Force, Now: s.Now()})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.bump(c, calibrationGeneration)
+	logger(c).Info("calibration run", "actor", "admin", "samples", rep.Samples, "applied", rep.Applied, "refused", rep.Refused, "force", req.Force)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, rep)
+}
+
+// trackRecordBlock is the calibration block of a forecast posted without one: the
+// category's track record from the scorecard's definitions (sample_size resolved
+// forecasts, their Brier score, and historical_accuracy = the share whose rounded
+// probability matched the outcome), with temperature 1 (no tempering reported).
+func trackRecordBlock(ctx context.Context, db *gorm.DB, category string) (models.JSON, error) {
+	tr, err := calibration.LoadTrackRecord(ctx, db, category)
+	if err != nil {
+		return nil, err
+	}
+	return marshalJSON(CalibrationDTO{Category: category, Temperature: 1, HistoricalAccuracy: tr.HistoricalAccuracy,
+		BrierScore: tr.BrierScore, SampleSize: tr.SampleSize})
+}
