@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"geopol/config"
+	"geopol/gdelt"
 	"geopol/handlers"
 	"geopol/store"
 )
@@ -26,8 +27,13 @@ Usage:
   geopol [serve]          serve the HTTP API (the default; migrates first when AUTO_MIGRATE is on)
   geopol migrate up       apply pending schema migrations to the forecast database
   geopol migrate status   list migrations and whether each is applied
+  geopol ingest FILE|URL...           load GDELT 2.0 events exports into the event store
+  geopol ingest --lastupdate URL [--watch --interval 15m]   follow GDELT's feed
   geopol seed             load the golden forecasts (Syria, Ukraine, Myanmar) through POST's validation
   geopol seed --random N  also store N random valid forecasts (fixed --seed), for load tests
+  geopol resolve --due    resolve expired forecasts from the GDELT event store (rule: see README)
+  geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
+  geopol apikey create --client NAME | list | revoke PREFIX|ID   manage API keys
   geopol help             show this text
 
 Configuration comes from config.yaml, then .env, then environment variables
@@ -36,7 +42,7 @@ With no DATABASE_URL/REDIS_URL geopol uses SQLite files under ./data and an in-p
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "geopol:", err)
@@ -59,10 +65,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(ctx, args, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, stdout, stderr)
+	case "resolve":
+		return resolveCmd(ctx, args, stdout, stderr)
+	case "calibrate":
+		return calibrateCmd(ctx, args, stdout, stderr)
+	case "ingest":
+		return ingestCmd(ctx, args, stdout, stderr)
+	case "apikey":
+		return apikeyCmd(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM: serve drains requests, ingest
+// records its run as interrupted.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // setup loads configuration and builds the logger every command uses.
@@ -115,11 +135,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if n := store.Pending(st); n > 0 {
 		return fmt.Errorf("%d schema migration(s) pending: run `geopol migrate up` (or set AUTO_MIGRATE=true)", n)
 	}
-	gdelt, err := store.OpenGDELT(ctx, cfg.GDELTDBPath, log)
+	devKeyHint(ctx, cfg, db, stdout)
+	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
 	if err != nil {
 		return err
 	}
-	defer gdelt.Close()
+	defer events.Close()
 	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
 	if err != nil {
 		return err
@@ -127,8 +148,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cache.Close()
 
 	srv := &http.Server{
-		Addr:    cfg.HTTPAddr,
-		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: gdelt, Cache: cache, Log: log}),
+		Addr: cfg.HTTPAddr,
+		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: events, Cache: cache, Log: log,
+			Limiter: handlers.NewRateLimiter(cache, log)}),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -136,22 +158,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", cfg.HTTPAddr)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return serveHTTP(ctx, srv, nil, log, shutdownGrace)
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

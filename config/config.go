@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,9 @@ type Config struct {
 	CachePrefix string
 
 	GDELTDBPath string
+	// VerifyEvidenceEvents makes POST /forecasts check that cited GDELT events exist in
+	// the event store (when it holds any events) and answer 422 for unknown ids.
+	VerifyEvidenceEvents bool
 
 	// Cache lifetimes: a single forecast (immutable once stored), list pages and
 	// country summaries (which change as forecasts arrive and expire).
@@ -55,6 +60,21 @@ type Config struct {
 	APIKeyHeader string
 	AdminToken   string
 	CORSOrigins  []string
+
+	// Per-API-key rate limits (GCRA). Reads and writes (POST/PUT/PATCH/DELETE) use
+	// separate budgets; RateLimitBurst bounds how many requests may arrive at once.
+	RateLimitPerMinute     int
+	RateLimitBurst         int
+	RateLimitPostPerMinute int
+	// MaxBodyBytes bounds every request body; larger bodies are refused with 413.
+	MaxBodyBytes int64
+
+	// Outcomes and calibration: the GDELT resolution rule's thresholds (an event
+	// counts with at least ResolveMinMentions mentions from ResolveMinSources sources)
+	// and the guardrail on how far one calibration run may move a weight (relative).
+	ResolveMinMentions   int
+	ResolveMinSources    int
+	CalibrationMaxChange float64
 
 	LogLevel slog.Level
 	LogJSON  bool
@@ -85,9 +105,17 @@ var Keys = []Key{
 	{Name: "cache_ttl_list", Default: "30s"},
 	{Name: "cache_ttl_summary", Default: "60s"},
 	{Name: "gdelt_db_path", Default: "data/gdelt.db"},
+	{Name: "verify_evidence_events", Default: false},
 	{Name: "api_key_header", Default: "X-API-Key"},
 	{Name: "admin_token", Default: "", Secret: true},
 	{Name: "cors_origins", Default: ""},
+	{Name: "rate_limit_per_minute", Default: 600},
+	{Name: "rate_limit_burst", Default: 60},
+	{Name: "rate_limit_post_per_minute", Default: 60},
+	{Name: "max_body_bytes", Default: 1 << 20},
+	{Name: "resolve_min_mentions", Default: 5},
+	{Name: "resolve_min_sources", Default: 2},
+	{Name: "calibration_max_change", Default: 0.25},
 	{Name: "log_level", Default: "info"},
 	{Name: "log_json", Default: false},
 }
@@ -200,6 +228,11 @@ func build(v *viper.Viper) (*Config, error) {
 			bad("redis_url", "must be a redis://host:port/db URL (leave empty for the in-process cache)")
 		}
 	}
+	if b, err := parseBool(v.Get("verify_evidence_events")); err != nil {
+		bad("verify_evidence_events", "must be true or false")
+	} else {
+		c.VerifyEvidenceEvents = b
+	}
 	if c.GDELTDBPath == "" {
 		bad("gdelt_db_path", "must not be empty")
 	}
@@ -236,6 +269,13 @@ func build(v *viper.Viper) (*Config, error) {
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
+	c.RateLimitPerMinute = intKey(v, "rate_limit_per_minute", 1, bad)
+	c.RateLimitBurst = intKey(v, "rate_limit_burst", 1, bad)
+	c.RateLimitPostPerMinute = intKey(v, "rate_limit_post_per_minute", 1, bad)
+	c.MaxBodyBytes = int64(intKey(v, "max_body_bytes", 1024, bad))
+	c.ResolveMinMentions = intKey(v, "resolve_min_mentions", 1, bad)
+	c.ResolveMinSources = intKey(v, "resolve_min_sources", 1, bad)
+	c.CalibrationMaxChange = floatKey(v, "calibration_max_change", bad)
 	if err := c.LogLevel.UnmarshalText([]byte(v.GetString("log_level"))); err != nil {
 		bad("log_level", "must be debug, info, warn or error")
 	}
@@ -300,6 +340,15 @@ func intKey(v *viper.Viper, key string, min int, bad func(string, string, ...any
 		bad(key, "must be at least %d, got %d", min, n)
 	}
 	return n
+}
+
+// floatKey reads a positive number.
+func floatKey(v *viper.Viper, key string, bad func(string, string, ...any)) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(v.Get(key))), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
+		bad(key, "must be a positive number such as 0.25, got %q", fmt.Sprint(v.Get(key)))
+	}
+	return f
 }
 
 func durationKey(v *viper.Viper, key string, bad func(string, string, ...any)) time.Duration {

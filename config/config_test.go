@@ -45,6 +45,24 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The abuse-protection settings have safe defaults and can be changed.
+func TestRateLimitAndBodyDefaults(t *testing.T) {
+	c, err := load(t, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimitPerMinute != 600 || c.RateLimitBurst != 60 || c.RateLimitPostPerMinute != 60 || c.MaxBodyBytes != 1<<20 {
+		t.Fatalf("defaults: %d %d %d %d", c.RateLimitPerMinute, c.RateLimitBurst, c.RateLimitPostPerMinute, c.MaxBodyBytes)
+	}
+	c, err = load(t, "rate_limit_burst: 5\n", "", "RATE_LIMIT_PER_MINUTE=120", "RATE_LIMIT_POST_PER_MINUTE=10", "MAX_BODY_BYTES=4096")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimitPerMinute != 120 || c.RateLimitBurst != 5 || c.RateLimitPostPerMinute != 10 || c.MaxBodyBytes != 4096 {
+		t.Fatalf("overrides: %d %d %d %d", c.RateLimitPerMinute, c.RateLimitBurst, c.RateLimitPostPerMinute, c.MaxBodyBytes)
+	}
+}
+
 // Each layer overrides the one below it: defaults < config.yaml < .env < environment.
 func TestPrecedence(t *testing.T) {
 	yaml := "http_addr: \":7001\"\nlog_level: debug\ndb_max_open_conns: 7\ncache_prefix: yaml\n"
@@ -102,6 +120,12 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"AUTO_MIGRATE=sometimes", "AUTO_MIGRATE:"},
 		{"API_KEY_HEADER=X Key", "API_KEY_HEADER:"},
 		{"CORS_ORIGINS=not-an-origin", "CORS_ORIGINS:"},
+		{"RATE_LIMIT_PER_MINUTE=0", "RATE_LIMIT_PER_MINUTE:"},
+		{"RATE_LIMIT_PER_MINUTE=fast", "RATE_LIMIT_PER_MINUTE:"},
+		{"RATE_LIMIT_BURST=-5", "RATE_LIMIT_BURST:"},
+		{"RATE_LIMIT_POST_PER_MINUTE=0", "RATE_LIMIT_POST_PER_MINUTE:"},
+		{"MAX_BODY_BYTES=10", "MAX_BODY_BYTES:"},
+		{"MAX_BODY_BYTES=1MiB", "MAX_BODY_BYTES:"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, "", "", tc.env)

@@ -53,6 +53,9 @@ type EvidenceDTO struct {
 	Confidence   float64    `json:"confidence"`
 	Timestamp    *time.Time `json:"timestamp"`
 	GdeltEventID *string    `json:"gdelt_event_id"`
+	// EventURL links a cited GDELT event to GET /api/v1/events/{id}. The server sets it
+	// in responses; a value sent in a request is ignored.
+	EventURL *string `json:"event_url,omitempty"`
 }
 
 // CalibrationDTO is the calibration block: how the engine's raw probability was tempered
@@ -132,6 +135,7 @@ func (r *ForecastRequest) toRow(id string, now time.Time) (*models.Prediction, e
 		expires = r.ExpiresAt.UTC().Truncate(time.Microsecond)
 	}
 	scenarios := nonNil(r.Scenarios)
+	walkEvidence(scenarios, "scenarios", func(_ string, e *EvidenceDTO) { e.EventURL = nil })
 	evidence := countEvidence(scenarios)
 	if r.EvidenceCount != nil {
 		evidence = *r.EvidenceCount
@@ -187,7 +191,24 @@ func forecastFromRow(p *models.Prediction) (*ForecastResponse, error) {
 	}
 	f.Scenarios = nonNil(f.Scenarios)
 	f.Entities = nonNil(f.Entities)
+	walkEvidence(f.Scenarios, "scenarios", func(_ string, e *EvidenceDTO) {
+		if e.GdeltEventID != nil {
+			link := EventURL(*e.GdeltEventID)
+			e.EventURL = &link
+		}
+	})
 	return f, nil
+}
+
+// walkEvidence calls f for every evidence item of a scenario tree, with its JSON path.
+func walkEvidence(nodes []ScenarioDTO, path string, f func(path string, e *EvidenceDTO)) {
+	for i := range nodes {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		for j := range nodes[i].EvidenceSources {
+			f(fmt.Sprintf("%s.evidence_sources[%d]", p, j), &nodes[i].EvidenceSources[j])
+		}
+		walkEvidence(nodes[i].ChildScenarios, p+".child_scenarios", f)
+	}
 }
 
 // countEvidence counts the evidence items in a scenario tree.

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -63,6 +65,12 @@ func (s *Server) createForecast(c *gin.Context) {
 	}
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
+	if s.Config.VerifyEvidenceEvents {
+		if err := s.verifyEvidence(ctx, &req); err != nil {
+			fail(c, err)
+			return
+		}
+	}
 	id := ""
 	if idemKey != "" {
 		id = uuid.NewSHA1(idempotencyNamespace, []byte(c.GetString(ctxClient)+"\x00"+idemKey)).String()
@@ -107,6 +115,14 @@ func CreateForecast(ctx context.Context, db *gorm.DB, req *ForecastRequest, id s
 	if err != nil {
 		return nil, err
 	}
+	// Without a calibration block from the engine, the forecast carries its category's
+	// real track record (sample_size, brier_score, historical_accuracy over resolved
+	// outcomes, as the scorecard computes them) rather than an empty one.
+	if req.Calibration == nil {
+		if row.Calibration, err = trackRecordBlock(ctx, db, req.Category); err != nil {
+			return nil, err
+		}
+	}
 	err = db.WithContext(ctx).Create(row).Error
 	if err == nil || !idempotent || !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return row, err
@@ -122,8 +138,9 @@ func CreateForecast(ctx context.Context, db *gorm.DB, req *ForecastRequest, id s
 }
 
 // sameForecast reports whether a retried request carries the forecast already stored:
-// every field the client sent must match. Server-chosen values (created_at, and
-// expires_at when derived from the horizon) are allowed to differ.
+// every field the client sent must match. Server-chosen values (created_at, expires_at
+// when derived from the horizon, the calibration block when filled in from the track
+// record) are allowed to differ.
 func sameForecast(stored, retry *models.Prediction, req *ForecastRequest) bool {
 	same := stored.Question == retry.Question && stored.PredictionText == retry.PredictionText &&
 		stored.Probability == retry.Probability && stored.Confidence == retry.Confidence &&
@@ -131,7 +148,10 @@ func sameForecast(stored, retry *models.Prediction, req *ForecastRequest) bool {
 		eqPtr(stored.CameoRootCode, retry.CameoRootCode) && eqPtr(stored.CountryISO, retry.CountryISO) &&
 		stored.ReasoningSummary == retry.ReasoningSummary && stored.EvidenceCount == retry.EvidenceCount &&
 		string(stored.Scenarios) == string(retry.Scenarios) && string(stored.EnsembleInfo) == string(retry.EnsembleInfo) &&
-		string(stored.Calibration) == string(retry.Calibration) && string(stored.Entities) == string(retry.Entities)
+		string(stored.Entities) == string(retry.Entities)
+	if req.Calibration != nil {
+		same = same && string(stored.Calibration) == string(retry.Calibration)
+	}
 	if req.ExpiresAt != nil {
 		same = same && stored.ExpiresAt.Equal(retry.ExpiresAt)
 	}
@@ -209,4 +229,40 @@ func quoteID(id string) string {
 		id = id[:64] + "..."
 	}
 	return `"` + unprintable.ReplaceAllString(id, "?") + `"`
+}
+
+// verifyEvidence answers 422 naming each cited GDELT event the event store does not hold.
+// An empty store (nothing ingested yet) cannot tell, so it accepts everything.
+func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error {
+	sqlDB, err := s.GDELT.DB.DB()
+	if err != nil {
+		return err
+	}
+	if st, err := gdelt.ReadStats(ctx, sqlDB); err != nil || st.Events == 0 {
+		return err
+	}
+	var errs []FieldError
+	var checkErr error
+	walkEvidence(req.Scenarios, "scenarios", func(path string, e *EvidenceDTO) {
+		if e.GdeltEventID == nil || checkErr != nil {
+			return
+		}
+		id, err := strconv.ParseInt(*e.GdeltEventID, 10, 64)
+		if err != nil {
+			return // malformed ids are reported by Validate
+		}
+		missing, err := gdelt.Missing(ctx, sqlDB, []int64{id})
+		if err != nil {
+			checkErr = err
+		} else if len(missing) > 0 {
+			errs = append(errs, FieldError{Field: path + ".gdelt_event_id", Message: "is not in the GDELT event store"})
+		}
+	})
+	if checkErr != nil {
+		return checkErr
+	}
+	if len(errs) > 0 {
+		return ErrValidation("The forecast cites GDELT events the event store does not hold.", errs...)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"geopol/handlers"
 	"geopol/models"
 )
+
+var eventURL = regexp.MustCompile(`,"event_url":"[^"]*"`)
 
 func golden(t *testing.T, name string) []byte {
 	t.Helper()
@@ -59,7 +62,11 @@ func TestPostThenGetRoundTrip(t *testing.T) {
 			// Every field the client sent comes back unchanged (country normalised).
 			var sent, got map[string]any
 			_ = json.Unmarshal(body, &sent)
-			_ = json.Unmarshal(get.Body.Bytes(), &got)
+			// event_url is the one field the server adds inside the tree: a link per cited event.
+			_ = json.Unmarshal([]byte(eventURL.ReplaceAllString(get.Body.String(), "")), &got)
+			if !strings.Contains(get.Body.String(), `"event_url":"/api/v1/events/`) && name != "ukraine-without-events" {
+				t.Errorf("%s: cited GDELT events carry no event_url link", name)
+			}
 			for k, v := range sent {
 				if k == "country_iso" || v == nil { // null: the server derives it
 					continue

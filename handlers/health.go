@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -121,26 +122,34 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 	if s.GDELT == nil {
 		return "", errors.New("GDELT event store is not open")
 	}
-	fi, err := os.Stat(s.GDELT.Path)
-	if err != nil {
+	if _, err := os.Stat(s.GDELT.Path); err != nil {
 		return "", fmt.Errorf("GDELT store file: %v", err)
 	}
 	sqlDB, err := s.GDELT.DB.DB()
 	if err != nil {
 		return "", err
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		return "", fmt.Errorf("GDELT store unreachable: %v", err)
+	st, err := gdelt.ReadStats(ctx, sqlDB)
+	if err != nil {
+		return "", fmt.Errorf("GDELT store unreadable: %v", err)
 	}
-	return fmt.Sprintf("%s open (%d bytes)", s.GDELT.Path, fi.Size()), nil
+	if st.Events == 0 {
+		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Path), nil
+	}
+	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path, st.Events, st.NewestDateAdded), nil
 }
 
 func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
+	db := s.DB.WithContext(ctx)
+	var failed int64
+	if err := db.Model(&models.IngestRun{}).Where("status = ? AND started_at > ?", models.IngestFailed,
+		s.Now().Add(-24*time.Hour)).Count(&failed).Error; err != nil {
+		return "", err
+	}
 	var run models.IngestRun
-	err := s.DB.WithContext(ctx).Where("status = ?", models.IngestSuccess).
-		Order("started_at DESC").Take(&run).Error
+	err := db.Where("status = ?", models.IngestSuccess).Order("started_at DESC").Take(&run).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", errors.New("no successful ingest run recorded")
+		return "", fmt.Errorf("no successful ingest run recorded; %d failed in the last 24 h", failed)
 	}
 	if err != nil {
 		return "", err
@@ -151,9 +160,9 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	}
 	age := s.Now().Sub(at).Truncate(time.Second)
 	if age > IngestMaxAge {
-		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s)", age, IngestMaxAge)
+		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s); %d failed in the last 24 h", age, IngestMaxAge, failed)
 	}
-	return fmt.Sprintf("newest successful ingest finished %s ago", age), nil
+	return fmt.Sprintf("newest successful ingest finished %s ago; %d failed in the last 24 h", age, failed), nil
 }
 
 func (s *Server) checkLastPrediction(ctx context.Context) (string, error) {

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/config"
+	"geopol/gdelt"
 	"geopol/handlers"
 	"geopol/models"
 	"geopol/store"
@@ -22,7 +23,7 @@ import (
 // the given cache.
 func newServer(t *testing.T, cfg *config.Config, db *gorm.DB, cache store.Cache) *handlers.Server {
 	t.Helper()
-	gs, err := store.OpenGDELT(context.Background(), cfg.GDELTDBPath, storetest.Logger())
+	gs, err := gdelt.Open(context.Background(), cfg.GDELTDBPath, storetest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

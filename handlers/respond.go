@@ -113,3 +113,13 @@ func newToken() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// writeEncoded encodes v and sends it with writeJSON.
+func writeEncoded(c *gin.Context, v any, cacheControl string) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b, cacheControl)
+}

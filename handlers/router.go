@@ -23,6 +23,10 @@ type Server struct {
 	Log    *slog.Logger
 	// Now is the clock for "active" and ages; tests may replace it.
 	Now func() time.Time
+	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
+	Limiter *RateLimiter
+
+	access accessState // API-key bookkeeping of this process (zero value ready)
 }
 
 // NewRouter builds the Gin engine with every route and middleware.
@@ -39,7 +43,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// No proxy is trusted by default: client IPs in logs are the socket peer.
 	_ = r.SetTrustedProxies(nil)
 
-	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, strictQuery)
+	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
 	})
@@ -50,8 +54,12 @@ func NewRouter(s *Server) *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/health", s.health)
+	s.adminRoutes(v1)
+	s.docsRoutes(r, v1)
 
 	keyed := v1.Group("", s.keyed()...)
 	s.forecastRoutes(keyed)
+	s.calibrationRoutes(keyed, v1)
+	s.eventRoutes(keyed)
 	return r
 }

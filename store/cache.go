@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -45,6 +46,19 @@ func OpenCache(redisURL, prefix string) (Cache, error) {
 	// Redis is down, requests fall back to the database without waiting half a second.
 	opts.DialerRetries = 1
 	return &RedisCache{Client: redis.NewClient(opts), prefix: prefix}, nil
+}
+
+func init() {
+	// go-redis prints pool errors (every failed dial while Redis is down) with the
+	// standard logger; route them to slog at debug level instead. Health reports the
+	// outage, and each failed cache call is already logged once by the handler.
+	redis.SetLogger(redisLogger{})
+}
+
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // RedisCache is the Redis-backed Cache.
