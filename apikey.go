@@ -69,16 +69,11 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
+	db, closeDB, err := openForecastDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
-	if cfg.AutoMigrate {
-		if _, err := store.Migrate(ctx, db); err != nil {
-			return err
-		}
-	}
+	defer closeDB()
 	actor := cliActor()
 	switch sub {
 	case "create":

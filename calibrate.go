@@ -6,31 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
-	"gorm.io/gorm"
-
 	"geopol/calibration"
-	"geopol/config"
 	"geopol/gdelt"
 	"geopol/store"
 )
-
-// openForecastDB opens the forecast database and, when AUTO_MIGRATE is on, migrates it.
-func openForecastDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB, func(), error) {
-	db, err := store.OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.AutoMigrate {
-		if _, err := store.Migrate(ctx, db); err != nil {
-			store.Close(db)
-			return nil, nil, err
-		}
-	}
-	return db, func() { store.Close(db) }, nil
-}
 
 // resolveCmd resolves expired forecasts from the GDELT event store (see
 // calibration.ResolveDue for the rule). Safe from cron and beside a running ingest.

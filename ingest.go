@@ -11,7 +11,6 @@ import (
 
 	"geopol/gdelt"
 	"geopol/models"
-	"geopol/store"
 )
 
 // ingestCmd loads GDELT 2.0 events exports into the event store, recording each file as
@@ -47,16 +46,11 @@ interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`)
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
+	db, closeDB, err := openForecastDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
-	if cfg.AutoMigrate {
-		if _, err := store.Migrate(ctx, db); err != nil {
-			return err
-		}
-	}
+	defer closeDB()
 	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
 	if err != nil {
 		return err

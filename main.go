@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"gorm.io/gorm"
+
 	"geopol/config"
 	"geopol/gdelt"
 	"geopol/handlers"
@@ -99,6 +101,21 @@ func setup(stderr io.Writer) (*config.Config, *slog.Logger, error) {
 	log := slog.New(h)
 	slog.SetDefault(log)
 	return cfg, log, nil
+}
+
+// openForecastDB opens the forecast database and, when AUTO_MIGRATE is on, migrates it.
+func openForecastDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB, func(), error) {
+	db, err := store.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.AutoMigrate {
+		if _, err := store.Migrate(ctx, db); err != nil {
+			store.Close(db)
+			return nil, nil, err
+		}
+	}
+	return db, func() { store.Close(db) }, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -36,16 +36,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
+	db, closeDB, err := openForecastDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
-	if cfg.AutoMigrate {
-		if _, err := store.Migrate(ctx, db); err != nil {
-			return err
-		}
-	}
+	defer closeDB()
 	rows, err := handlers.SeedGolden(ctx, db, store.Now())
 	if err != nil {
 		return err
