@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -65,16 +66,31 @@ func benchEnv(b *testing.B) (*gorm.DB, []string) {
 	return db, ids
 }
 
-func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration) http.Handler {
-	cfg := storetest.Config(b, "")
-	cfg.CacheTTLForecast, cfg.CacheTTLList, cfg.CacheTTLSummary = ttl, ttl, ttl
-	s := &Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
-	return NewRouter(s)
+// benchHandler is the real router with a valid API key attached to every request, so
+// the numbers include authentication and rate limiting.
+type benchHandler struct {
+	h      http.Handler
+	header string
+	key    string
 }
 
-func get(b *testing.B, h http.Handler, path string) {
+func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration) benchHandler {
+	cfg := storetest.Config(b, "")
+	cfg.CacheTTLForecast, cfg.CacheTTLList, cfg.CacheTTLSummary = ttl, ttl, ttl
+	cfg.RateLimitPerMinute, cfg.RateLimitPostPerMinute, cfg.RateLimitBurst = 1_000_000_000, 1_000_000_000, 1_000_000_000
+	key, _, err := CreateAPIKey(context.Background(), db, "benchmark")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
+	return benchHandler{h: NewRouter(s), header: cfg.APIKeyHeader, key: key}
+}
+
+func get(b *testing.B, h benchHandler, path string) {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set(h.header, h.key)
+	h.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
 	}
