@@ -65,11 +65,7 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("unknown apikey command %q", sub)
 	}
 
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
 	if err != nil {
 		return err
 	}

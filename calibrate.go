@@ -49,11 +49,7 @@ ids become the evidence. Idempotent: a forecast is never resolved twice.`)
 		}
 		now = t.UTC().Truncate(time.Microsecond)
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -102,11 +98,7 @@ calibration_weights unless the guardrail refuses a change.`)
 		fs.Usage()
 		return errors.New("calibrate takes only --force")
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	cfg, _, db, closeDB, err := openCLI(ctx, stderr)
 	if err != nil {
 		return err
 	}

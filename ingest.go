@@ -42,11 +42,7 @@ interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`)
 		fs.Usage()
 		return errors.New("give files/URLs, or --lastupdate URL")
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -103,19 +103,24 @@ func setup(stderr io.Writer) (*config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
-// openForecastDB opens the forecast database and, when AUTO_MIGRATE is on, migrates it.
-func openForecastDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB, func(), error) {
+// openCLI is the prologue of the commands that work on the forecast database: load the
+// configuration, open the database and, when AUTO_MIGRATE is on, migrate it.
+func openCLI(ctx context.Context, stderr io.Writer) (*config.Config, *slog.Logger, *gorm.DB, func(), error) {
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
 	db, err := store.OpenDatabase(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if cfg.AutoMigrate {
 		if _, err := store.Migrate(ctx, db); err != nil {
 			store.Close(db)
-			return nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
-	return db, func() { store.Close(db) }, nil
+	return cfg, log, db, func() { store.Close(db) }, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

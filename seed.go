@@ -32,11 +32,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errors.New("seed takes only --random N (N >= 0) and --seed S")
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := openForecastDB(ctx, cfg, log)
+	_, _, db, closeDB, err := openCLI(ctx, stderr)
 	if err != nil {
 		return err
 	}
