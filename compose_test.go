@@ -79,7 +79,7 @@ func TestComposeFile(t *testing.T) {
 
 			images := map[string]string{
 				"postgres": "postgres:16-alpine", "redis": "redis:7-alpine",
-				"migrate": "geopol:local", "api": "geopol:local",
+				"migrate": "geopol:local", "api": "geopol:local", "ingest": "geopol:local",
 			}
 			for name, image := range images {
 				if got := service(t, p, name).Image; got != image {
@@ -89,7 +89,7 @@ func TestComposeFile(t *testing.T) {
 			if len(p.Services) != len(images) {
 				t.Errorf("services = %v, want exactly %d", p.ServiceNames(), len(images))
 			}
-			for _, name := range []string{"migrate", "api"} {
+			for _, name := range []string{"migrate", "api", "ingest"} {
 				b := service(t, p, name).Build
 				if b == nil || b.Context != wd || b.Dockerfile != "Dockerfile" {
 					t.Errorf("%s build = %+v, want context %s with Dockerfile", name, b, wd)
@@ -188,9 +188,17 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("api ports = %+v, want %s:8000", api.Ports, tc.port)
 			}
 
+			ingest := service(t, p, "ingest")
+			if !slices.Contains(ingest.Command, "--watch") || !slices.Contains(ingest.Command, "--lastupdate") ||
+				ingest.DependsOn["migrate"].Condition != types.ServiceConditionCompletedSuccessfully ||
+				ingest.Environment["GDELT_DB_PATH"] == nil || *ingest.Environment["GDELT_DB_PATH"] != *api.Environment["GDELT_DB_PATH"] {
+				t.Errorf("ingest service: command %v, depends_on %+v, GDELT_DB_PATH must match the api's", ingest.Command, ingest.DependsOn)
+			}
+
 			mounts := map[string]struct{ volume, target string }{
 				"postgres": {"pgdata", "/var/lib/postgresql/data"},
 				"api":      {"gdelt", "/data"},
+				"ingest":   {"gdelt", "/data"},
 			}
 			for name, m := range mounts {
 				found := false
