@@ -1,0 +1,73 @@
+package gdelt_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"geopol/gdelt"
+	"geopol/models"
+	"geopol/store/storetest"
+)
+
+// Watch survives a failing feed (backing off), then ingests the export once and keeps
+// polling without ingesting it again; masterfilelist fills a missed export.
+func TestWatchRetriesThenIngestsOnce(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	zipBytes, err := os.ReadFile(sample(t) + ".zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(zipBytes)
+	var polls atomic.Int32
+	var srv *httptest.Server
+	mux := http.NewServeMux()
+	mux.HandleFunc("/lastupdate.txt", func(w http.ResponseWriter, r *http.Request) {
+		if polls.Add(1) == 1 {
+			http.Error(w, "temporarily down", http.StatusBadGateway) // first poll fails
+			return
+		}
+		fmt.Fprintf(w, "%d %s %s/a/20191024143000.export.CSV.zip\n", len(zipBytes), hex.EncodeToString(sum[:]), srv.URL)
+	})
+	mux.HandleFunc("/masterfilelist.txt", func(w http.ResponseWriter, r *http.Request) {
+		// An older export the watcher missed (same content, another URL) and the current one.
+		fmt.Fprintf(w, "%d %s %s/b/20191024141500.export.CSV.zip\n", len(zipBytes), hex.EncodeToString(sum[:]), srv.URL)
+		fmt.Fprintf(w, "%d %s %s/a/20191024143000.export.CSV.zip\n", len(zipBytes), hex.EncodeToString(sum[:]), srv.URL)
+	})
+	serveZip := func(w http.ResponseWriter, r *http.Request) { w.Write(zipBytes) }
+	mux.HandleFunc("/a/20191024143000.export.CSV.zip", serveZip)
+	mux.HandleFunc("/b/20191024141500.export.CSV.zip", serveZip)
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- gdelt.Watch(ctx, db, gs, srv.URL+"/lastupdate.txt", gdelt.WatchOptions{
+			Interval: 50 * time.Millisecond, MasterFileList: srv.URL + "/masterfilelist.txt", GapFiles: 2})
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for polls.Load() < 5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if polls.Load() < 5 {
+		t.Fatalf("watcher polled %d times; it should keep going after a failure", polls.Load())
+	}
+	var runs []models.IngestRun
+	db.Where("status = ?", models.IngestSuccess).Order("id").Find(&runs)
+	if len(runs) != 2 || runs[0].EventsNew != 2111 || runs[1].EventsNew != 0 || runs[1].EventsDuplicate != 2111 {
+		t.Fatalf("want one run per export (current, then the gap), got %+v", runs)
+	}
+}
