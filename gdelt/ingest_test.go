@@ -234,3 +234,34 @@ func TestInterruptedIngestIsRecorded(t *testing.T) {
 		t.Fatalf("run left as %+v", stored)
 	}
 }
+
+func TestMissingAndEmpty(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	ctx := context.Background()
+	sqlDB, _ := gs.DB.DB()
+	if err := gdelt.Migrate(ctx, sqlDB); err != nil {
+		t.Fatal(err)
+	}
+	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || !empty {
+		t.Fatalf("new store: empty=%v err=%v", empty, err)
+	}
+	if _, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || empty {
+		t.Fatalf("after ingest: empty=%v err=%v", empty, err)
+	}
+	// 1,200 ids (more than one IN chunk): the real ones are found, the rest reported.
+	ids := []int64{881990960, 1, 881991770}
+	for i := int64(0); i < 1197; i++ {
+		ids = append(ids, 5_000_000_000+i)
+	}
+	missing, err := gdelt.Missing(ctx, sqlDB, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1198 || missing[0] != 1 {
+		t.Fatalf("%d missing, first %v", len(missing), missing[:1])
+	}
+}

@@ -128,18 +128,55 @@ func ReadStats(ctx context.Context, db *sql.DB) (Stats, error) {
 	return s, err
 }
 
-// Missing returns the ids among ids that the store does not hold.
+// Empty reports whether the store holds no events (one indexed probe, unlike a count).
+func Empty(ctx context.Context, db *sql.DB) (bool, error) {
+	var any bool
+	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events)").Scan(&any)
+	return !any, err
+}
+
+// missingChunk bounds one IN list, well under SQLite's limit on bound parameters.
+const missingChunk = 500
+
+// Missing returns the ids among ids that the store does not hold, one query per 500 ids.
 func Missing(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
 	var missing []int64
-	for _, id := range ids {
-		var one int
-		err := db.QueryRowContext(ctx, "SELECT 1 FROM events WHERE global_event_id = ?", id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			missing = append(missing, id)
-			continue
-		}
+	for start := 0; start < len(ids); start += missingChunk {
+		part, err := missingIn(ctx, db, ids[start:min(start+missingChunk, len(ids))])
 		if err != nil {
 			return nil, err
+		}
+		missing = append(missing, part...)
+	}
+	return missing, nil
+}
+
+func missingIn(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.QueryContext(ctx, "SELECT global_event_id FROM events WHERE global_event_id IN (?"+
+		strings.Repeat(",?", len(ids)-1)+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[int64]bool, len(ids))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
 		}
 	}
 	return missing, nil

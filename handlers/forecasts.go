@@ -238,28 +238,33 @@ func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error
 	if err != nil {
 		return err
 	}
-	if st, err := gdelt.ReadStats(ctx, sqlDB); err != nil || st.Events == 0 {
+	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || empty {
 		return err
 	}
-	var errs []FieldError
-	var checkErr error
+	paths := map[int64][]string{}
+	var ids []int64
 	walkEvidence(req.Scenarios, "scenarios", func(path string, e *EvidenceDTO) {
-		if e.GdeltEventID == nil || checkErr != nil {
+		if e.GdeltEventID == nil {
 			return
 		}
 		id, err := strconv.ParseInt(*e.GdeltEventID, 10, 64)
 		if err != nil {
 			return // malformed ids are reported by Validate
 		}
-		missing, err := gdelt.Missing(ctx, sqlDB, []int64{id})
-		if err != nil {
-			checkErr = err
-		} else if len(missing) > 0 {
-			errs = append(errs, FieldError{Field: path + ".gdelt_event_id", Message: "is not in the GDELT event store"})
+		if paths[id] == nil {
+			ids = append(ids, id)
 		}
+		paths[id] = append(paths[id], path+".gdelt_event_id")
 	})
-	if checkErr != nil {
-		return checkErr
+	missing, err := gdelt.Missing(ctx, sqlDB, ids)
+	if err != nil {
+		return err
+	}
+	var errs []FieldError
+	for _, id := range missing {
+		for _, p := range paths[id] {
+			errs = append(errs, FieldError{Field: p, Message: "is not in the GDELT event store"})
+		}
 	}
 	if len(errs) > 0 {
 		return ErrValidation("The forecast cites GDELT events the event store does not hold.", errs...)
