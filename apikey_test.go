@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"geopol/config"
 	"geopol/handlers"
@@ -18,17 +19,21 @@ import (
 
 var printedKey = regexp.MustCompile(`gp_live_[0-9A-Za-z]{43}`)
 
-// cliEnv points the commands at a fresh PostgreSQL database and a Redis prefix of this
-// test's own, with no config.yaml or .env, and returns the configuration they load.
-func cliEnv(t *testing.T) *config.Config {
+// cliEnv points the commands at a fresh database and cache of this test's own (PostgreSQL
+// and a Redis prefix when services is true, else a SQLite file and the in-process cache),
+// with no config.yaml or .env, and returns the configuration they load.
+func cliEnv(t *testing.T, services bool) *config.Config {
 	t.Helper()
 	dir := t.TempDir()
-	prefix := storetest.Name("geopol_test_") + ":"
-	for k, v := range map[string]string{
+	env := map[string]string{
 		"CONFIG_FILE": filepath.Join(dir, "absent.yaml"), "ENV_FILE": filepath.Join(dir, "absent.env"),
-		"ENVIRONMENT": "testing", "AUTO_MIGRATE": "true", "DATABASE_URL": storetest.PostgresURL(t),
-		"REDIS_URL": storetest.RedisURL(), "CACHE_PREFIX": prefix, "GDELT_DB_PATH": filepath.Join(dir, "gdelt.db"),
-	} {
+		"ENVIRONMENT": "testing", "AUTO_MIGRATE": "true", "DATABASE_URL": "", "REDIS_URL": "",
+		"SQLITE_PATH": filepath.Join(dir, "geopol.db"), "GDELT_DB_PATH": filepath.Join(dir, "gdelt.db"),
+	}
+	if services {
+		env["DATABASE_URL"], env["REDIS_URL"], env["CACHE_PREFIX"] = storetest.PostgresURL(t), storetest.RedisURL(t), storetest.RedisPrefix(t)
+	}
+	for k, v := range env {
 		t.Setenv(k, v)
 	}
 	cfg, err := config.Load(config.Options{})
@@ -49,7 +54,11 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 // it by prefix so that the API process, which has the lookup cached in Redis, refuses
 // it on the next request.
 func TestAPIKeyCLI(t *testing.T) {
-	cfg := cliEnv(t)
+	t.Run("postgres+redis", func(t *testing.T) { testAPIKeyCLI(t, cliEnv(t, true)) })
+	t.Run("sqlite+memory", func(t *testing.T) { testAPIKeyCLI(t, cliEnv(t, false)) })
+}
+
+func testAPIKeyCLI(t *testing.T, cfg *config.Config) {
 	out, logs, err := runCLI(t, "apikey", "create", "--client", "cli-test")
 	if err != nil {
 		t.Fatalf("create: %v\n%s", err, logs)
@@ -92,8 +101,19 @@ func TestAPIKeyCLI(t *testing.T) {
 	if code := call(); code != http.StatusUnauthorized {
 		t.Fatalf("revoked key: %d", code)
 	}
-	if list, _, _ := runCLI(t, "apikey", "list"); strings.Contains(list, "-\n") {
-		t.Errorf("the revoked key is listed as active:\n%s", list)
+	list, _, err = runCLI(t, "apikey", "list")
+	if err != nil {
+		t.Fatalf("list after revoke: %v", err)
+	}
+	// The key's row ends with its revocation time, where an active key shows "-".
+	var revoked string
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) == 6 && f[1] == prefix {
+			revoked = f[5]
+		}
+	}
+	if _, err := time.Parse(time.RFC3339, revoked); err != nil {
+		t.Errorf("the revoked key %s is not listed with its revocation time (%q):\n%s", prefix, revoked, list)
 	}
 	all := logs + revokeLogs
 	if !strings.Contains(all, "api key created") || !strings.Contains(all, "api key revoked") || !strings.Contains(all, "actor=cli:") {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"math"
 	"path/filepath"
 	"slices"
@@ -140,7 +139,7 @@ func TestAcceptanceResolveCalibrateScorecard(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := gdelt.Ingest(ctx, db, events, "../shared/testdata/gdelt/20191024143000.export.CSV", gdelt.Options{}); err != nil {
+			if _, err := gdelt.Ingest(ctx, db, events, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			events.Close()
@@ -188,8 +187,7 @@ func checkAcceptanceOutcomes(t *testing.T, db *gorm.DB, ids []string) {
 			t.Errorf("forecast %d %+v: outcome %v (%s)", i, acceptanceSet[i], o.Outcome, o.ResolutionMethod)
 		}
 		if want, ok := evidence[i]; ok {
-			var got []string
-			_ = json.Unmarshal(o.EvidenceGdeltIDs, &got)
+			got := storetest.JSONStrings(t, o.EvidenceGdeltIDs)
 			if !slices.Equal(got, want) {
 				t.Errorf("forecast %d evidence %v, want %v", i, got, want)
 			}

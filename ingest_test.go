@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"geopol/config"
 	"geopol/models"
 	"geopol/store/storetest"
 )
@@ -38,6 +38,11 @@ func TestChildIngest(t *testing.T) {
 // A real process interrupted with SIGINT mid-download records its run as interrupted,
 // never leaves it running.
 func TestIngestSIGINTLeavesInterrupted(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { testIngestSIGINT(t, storetest.Config(t, storetest.PostgresURL(t))) })
+	t.Run("sqlite", func(t *testing.T) { testIngestSIGINT(t, storetest.Config(t, "")) })
+}
+
+func testIngestSIGINT(t *testing.T, cfg *config.Config) {
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -53,11 +58,10 @@ func TestIngestSIGINTLeavesInterrupted(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	url := storetest.PostgresURL(t)
-	db := storetest.Open(t, storetest.Config(t, url))
+	db := storetest.Open(t, cfg)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildIngest$", "-test.v")
 	cmd.Env = append(os.Environ(), childIngestEnv+"="+srv.URL+"/20191024143000.export.CSV",
-		"DATABASE_URL="+url, "GDELT_DB_PATH="+filepath.Join(t.TempDir(), "gdelt.db"),
+		"DATABASE_URL="+cfg.DatabaseURL, "SQLITE_PATH="+cfg.SQLitePath, "GDELT_DB_PATH="+cfg.GDELTDBPath,
 		"ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -20,9 +20,6 @@ import (
 	"geopol/store/storetest"
 )
 
-// sampleCSV is one real GDELT 2.0 export (DATEADDED 20191024143000, 2,111 events).
-const sampleCSV = "../../shared/testdata/gdelt/20191024143000.export.CSV"
-
 // ingestSample loads the sample into a fresh event store and returns its *sql.DB.
 func ingestSample(t *testing.T, db *gorm.DB) *sql.DB {
 	t.Helper()
@@ -32,7 +29,7 @@ func ingestSample(t *testing.T, db *gorm.DB) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = gs.Close() })
-	if _, err := gdelt.Ingest(ctx, db, gs, sampleCSV, gdelt.Options{}); err != nil {
+	if _, err := gdelt.Ingest(ctx, db, gs, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
 		t.Fatalf("ingest sample: %v", err)
 	}
 	sqlDB, err := gs.DB.DB()
@@ -128,8 +125,7 @@ func TestResolveDueOnGDELTSample(t *testing.T) {
 				t.Errorf("%s: no outcome", id)
 				continue
 			}
-			var got []string
-			_ = json.Unmarshal(o.EvidenceGdeltIDs, &got)
+			got := storetest.JSONStrings(t, o.EvidenceGdeltIDs)
 			wantOutcome := 0.0
 			if len(ids) > 0 {
 				wantOutcome = 1
@@ -165,7 +161,10 @@ func ptr[T any](v T) *T { return &v }
 
 // Two resolvers racing over the same due forecasts store one outcome each.
 func TestResolveDueConcurrent(t *testing.T) {
-	db := storetest.Postgres(t)
+	storetest.Dialects(t, testResolveDueConcurrent)
+}
+
+func testResolveDueConcurrent(t *testing.T, db *gorm.DB) {
 	events := ingestSample(t, db)
 	created, expires := time.Date(2019, 10, 20, 0, 0, 0, 0, time.UTC), time.Date(2019, 10, 30, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 30; i++ {
@@ -188,7 +187,9 @@ func TestResolveDueConcurrent(t *testing.T) {
 		}
 	}
 	var n int64
-	db.Model(&models.OutcomeRecord{}).Count(&n)
+	if err := db.Model(&models.OutcomeRecord{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 30 || resolved != 30 {
 		t.Errorf("%d outcomes stored, %d reported resolved; want 30 and 30", n, resolved)
 	}

@@ -8,11 +8,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"geopol/store/storetest"
 )
 
 const (
 	fipsISOCodesFile  = "/usr/share/iso-codes/json/iso_3166-1.json"
-	fipsSampleExport  = "../../shared/testdata/gdelt/20191024143000.export.CSV"
 	fipsExportColumns = 61
 	fipsColEventID    = 0
 	fipsColActor1Geo  = 37
@@ -59,7 +60,7 @@ func fipsLoadISOAlpha3(t *testing.T) map[string]string {
 // tab-separated columns.
 func fipsReadExport(t *testing.T) [][]string {
 	t.Helper()
-	f, err := os.Open(fipsSampleExport)
+	f, err := os.Open(storetest.GDELTSample(t, false))
 	if err != nil {
 		t.Fatalf("open sample export: %v", err)
 	}

@@ -22,14 +22,10 @@ import (
 	"geopol/store/storetest"
 )
 
-const sampleCSV = "../../shared/testdata/gdelt/20191024143000.export.CSV"
-
+// sample is the real 2,111-row GDELT export in testdata/gdelt; its .zip sits beside it.
 func sample(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(sampleCSV); err != nil {
-		t.Fatalf("GDELT sample missing: %v", err)
-	}
-	return sampleCSV
+	return storetest.GDELTSample(t, false)
 }
 
 // stores returns a migrated forecast database and a fresh event store.
@@ -176,7 +172,10 @@ func zipOf(t *testing.T, name string, data []byte) []byte {
 // lastupdate.txt + the zip from a local HTTP server: verified downloads ingest; a
 // mismatched MD5 is a failed run with nothing stored.
 func TestIngestLastUpdate(t *testing.T) {
-	db := storetest.Postgres(t)
+	storetest.Dialects(t, testIngestLastUpdate)
+}
+
+func testIngestLastUpdate(t *testing.T, db *gorm.DB) {
 	gs := stores(t, db)
 	zipBytes, err := os.ReadFile(sample(t) + ".zip")
 	if err != nil {

@@ -207,7 +207,7 @@ func TestUnauthorizedIsIdentical(t *testing.T) {
 // request racing the revocation does not bring the key back.
 func TestRevocationReachesEveryProcess(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	prefix := storetest.Name("geopol_test_") + ":"
+	prefix := storetest.RedisPrefix(t)
 	a := newEnv(t, storetest.Config(t, url), sharedRedis(t, prefix))
 	b := newEnv(t, a.cfg, sharedRedis(t, prefix))
 	key := a.headers.Get("X-API-Key")
@@ -238,22 +238,15 @@ func TestRevocationReachesEveryProcess(t *testing.T) {
 	}
 }
 
-// sharedRedis opens a Redis cache under prefix, as another API process with the same
-// CACHE_PREFIX would, and deletes the prefix's keys after the test.
+// sharedRedis opens a Redis cache under prefix (from storetest.RedisPrefix, which deletes
+// its keys after the test), as another API process with the same CACHE_PREFIX would.
 func sharedRedis(t *testing.T, prefix string) store.Cache {
 	t.Helper()
-	c, err := store.OpenCache(storetest.RedisURL(), prefix)
+	c, err := store.OpenCache(storetest.RedisURL(t), prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := c.(*store.RedisCache)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		for it := rc.Client.Scan(ctx, 0, prefix+"*", 500).Iterator(); it.Next(ctx); {
-			rc.Client.Del(ctx, it.Val())
-		}
-		_ = rc.Close()
-	})
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

@@ -8,9 +8,9 @@ import (
 	"geopol/models"
 )
 
-// The wire DTOs of ../shared/docs/contract.md, and the mapping between them and the
-// Prediction row (whose JSON columns hold the nested parts). Field names are the wire
-// contract dashboards are written against.
+// The wire DTOs of the forecast API (handlers/openapi.yaml), and the mapping between
+// them and the Prediction row (whose JSON columns hold the nested parts). Field names are
+// the wire contract dashboards are written against.
 
 // ForecastResponse is a stored forecast as the API returns it.
 type ForecastResponse struct {

@@ -9,16 +9,15 @@ import (
 	"geopol/gdelt"
 	"geopol/handlers"
 	"geopol/models"
+	"geopol/store/storetest"
 )
-
-const sampleZip = "../../shared/testdata/gdelt/20191024143000.export.CSV.zip"
 
 type eventPage = handlers.Page[gdelt.Event]
 
 // ingestSample loads the real GDELT sample into the env's event store.
 func (e *env) ingestSample() {
 	e.t.Helper()
-	run, err := gdelt.Ingest(context.Background(), e.db, e.server.GDELT, sampleZip, gdelt.Options{})
+	run, err := gdelt.Ingest(context.Background(), e.db, e.server.GDELT, storetest.GDELTSample(e.t, true), gdelt.Options{})
 	if err != nil || run.EventsNew != 2111 {
 		e.t.Fatalf("ingest: %+v %v", run, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"geopol/gdelt"
 	"geopol/handlers"
+	"geopol/store/storetest"
 )
 
 // TestOpenAPITour sends every documented operation its main success and error cases, so
@@ -39,8 +40,7 @@ func TestOpenAPITour(t *testing.T) {
 
 		ids := map[string]string{}
 		for _, name := range handlers.GoldenFixtures() {
-			var f handlers.ForecastResponse
-			_ = json.Unmarshal(expect(201, "POST", "/api/v1/forecasts", golden(t, name), "Idempotency-Key", "tour-"+name).Bytes(), &f)
+			f := unmarshal[handlers.ForecastResponse](t, expect(201, "POST", "/api/v1/forecasts", golden(t, name), "Idempotency-Key", "tour-"+name))
 			ids[name] = f.ForecastID
 		}
 		expect(201, "POST", "/api/v1/forecasts", golden(t, "syria"), "Idempotency-Key", "tour-syria")
@@ -58,12 +58,18 @@ func TestOpenAPITour(t *testing.T) {
 		expect(404, "GET", "/api/v1/forecasts/00000000-0000-4000-8000-000000000000", nil)
 		expect(404, "GET", "/api/v1/forecasts/00000000-0000-4000-8000-000000000000/scenarios", nil)
 
-		var page handlers.Page[handlers.ForecastResponse]
-		_ = json.Unmarshal(expect(200, "GET", "/api/v1/forecasts/country/sy?limit=1", nil).Bytes(), &page)
-		if page.NextCursor != nil {
-			expect(200, "GET", "/api/v1/forecasts/country/SYR?limit=1&cursor="+url.QueryEscape(*page.NextCursor), nil)
-			expect(400, "GET", "/api/v1/forecasts/country/SYR?limit=1&cursor="+url.QueryEscape(*page.NextCursor+"x"), nil)
+		// A second Syria forecast, so that a page of one has a next page to follow.
+		expect(201, "POST", "/api/v1/forecasts", golden(t, "syria"), "Idempotency-Key", "tour-syria-2")
+		page := unmarshal[handlers.Page[handlers.ForecastResponse]](t, expect(200, "GET", "/api/v1/forecasts/country/sy?limit=1", nil))
+		if page.NextCursor == nil || !page.HasMore {
+			t.Fatalf("two Syria forecasts, limit=1: no next page (%+v)", page)
 		}
+		next := unmarshal[handlers.Page[handlers.ForecastResponse]](t,
+			expect(200, "GET", "/api/v1/forecasts/country/SYR?limit=1&cursor="+url.QueryEscape(*page.NextCursor), nil))
+		if len(next.Items) != 1 || next.Items[0].ForecastID == page.Items[0].ForecastID || next.NextCursor != nil {
+			t.Errorf("second page: %+v after %s", next, page.Items[0].ForecastID)
+		}
+		expect(400, "GET", "/api/v1/forecasts/country/SYR?limit=1&cursor="+url.QueryEscape(*page.NextCursor+"x"), nil)
 		expect(400, "GET", "/api/v1/forecasts/country/SYR?cursor=bm90LWEtY3Vyc29y", nil)
 		expect(422, "GET", "/api/v1/forecasts/country/SYR?limit=0", nil)
 		expect(404, "GET", "/api/v1/forecasts/country/ZZZ", nil)
@@ -92,19 +98,17 @@ func TestOpenAPITour(t *testing.T) {
 
 type expectFunc func(want int, method, path string, body []byte, header ...string) *bytes.Buffer
 
-// tourSample is the real GDELT export the events tests ingest.
-const tourSample = "../../shared/testdata/gdelt/20191024143000.export.CSV.zip"
-
 // tourEvents ingests a real GDELT export and reads it back.
 func tourEvents(t *testing.T, e *env, expect expectFunc) {
-	if _, err := gdelt.Ingest(context.Background(), e.db, e.server.GDELT, tourSample, gdelt.Options{}); err != nil {
-		t.Fatalf("ingest %s: %v", tourSample, err)
+	sample := storetest.GDELTSample(t, true)
+	if _, err := gdelt.Ingest(context.Background(), e.db, e.server.GDELT, sample, gdelt.Options{}); err != nil {
+		t.Fatalf("ingest %s: %v", sample, err)
 	}
-	var page handlers.Page[gdelt.Event]
-	_ = json.Unmarshal(expect(200, "GET", "/api/v1/events?limit=2&country=SYR", nil).Bytes(), &page)
-	if len(page.Items) > 0 {
-		expect(200, "GET", "/api/v1/events/"+strconv.FormatInt(page.Items[0].GlobalEventID, 10), nil)
+	page := unmarshal[handlers.Page[gdelt.Event]](t, expect(200, "GET", "/api/v1/events?limit=2&country=SYR", nil))
+	if len(page.Items) == 0 {
+		t.Fatal("the sample has Syrian events; /events?country=SYR returned none")
 	}
+	expect(200, "GET", "/api/v1/events/"+strconv.FormatInt(page.Items[0].GlobalEventID, 10), nil)
 	expect(404, "GET", "/api/v1/events/999999999999", nil)
 	expect(422, "GET", "/api/v1/events?quad_class=9", nil)
 	expect(400, "GET", "/api/v1/events?cursor=bm90LWEtY3Vyc29y", nil)
@@ -135,11 +139,10 @@ func tourOutcomes(t *testing.T, e *env, expect expectFunc, id string) {
 // tourAdmin creates, lists and revokes a key, and checks the admin token is required.
 func tourAdmin(t *testing.T, e *env, expect expectFunc) {
 	bearer := []string{"Authorization", "Bearer " + e.cfg.AdminToken}
-	var created struct {
+	created := unmarshal[struct {
 		ID  int64  `json:"id"`
 		Key string `json:"key"`
-	}
-	_ = json.Unmarshal(expect(201, "POST", "/api/v1/admin/keys", []byte(`{"client_name":"tour"}`), bearer...).Bytes(), &created)
+	}](t, expect(201, "POST", "/api/v1/admin/keys", []byte(`{"client_name":"tour"}`), bearer...))
 	expect(422, "POST", "/api/v1/admin/keys", []byte(`{"client_name":""}`), bearer...)
 	expect(422, "POST", "/api/v1/admin/keys", []byte(`{"client_name":"x","extra":true}`), bearer...)
 	expect(200, "GET", "/api/v1/admin/keys", nil, bearer...)
@@ -148,6 +151,16 @@ func tourAdmin(t *testing.T, e *env, expect expectFunc) {
 	expect(204, "DELETE", "/api/v1/admin/keys/"+strconv.FormatInt(created.ID, 10), nil, bearer...)
 	expect(401, "GET", "/api/v1/countries", nil, "X-API-Key", created.Key)
 	expect(404, "DELETE", "/api/v1/admin/keys/987654321", nil, bearer...)
+}
+
+// unmarshal decodes a response body, failing the test when it is not the JSON of a T.
+func unmarshal[T any](t *testing.T, body *bytes.Buffer) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %T: %v\n%s", v, err, body)
+	}
+	return v
 }
 
 // exercisedSuccess reports whether a 2xx response of the operation was checked.

@@ -51,9 +51,10 @@ type RateResult struct {
 // budget on its own, so a key may get up to N times its budget across N processes,
 // but never an unlimited one.
 type RateLimiter struct {
-	redis *redis_rate.Limiter // nil when no Redis is configured
-	local *localLimiter
-	log   *slog.Logger
+	redis  *redis_rate.Limiter // nil when no Redis is configured
+	prefix string              // the cache's key prefix, so budgets share its namespace
+	local  *localLimiter
+	log    *slog.Logger
 
 	mu        sync.Mutex
 	downUntil time.Time // Redis is skipped until then after a failure
@@ -68,7 +69,7 @@ func NewRateLimiter(cache store.Cache, log *slog.Logger) *RateLimiter {
 	}
 	l := &RateLimiter{local: newLocalLimiter(100_000), log: log}
 	if rc, ok := cache.(*store.RedisCache); ok {
-		l.redis = redis_rate.NewLimiter(rc.Client)
+		l.redis, l.prefix = redis_rate.NewLimiter(rc.Client), rc.Prefix()
 	}
 	return l
 }
@@ -76,7 +77,7 @@ func NewRateLimiter(cache store.Cache, log *slog.Logger) *RateLimiter {
 // Allow spends one request of key's budget lim.
 func (l *RateLimiter) Allow(ctx context.Context, key string, lim Limit) RateResult {
 	if l.redis != nil && l.useRedis() {
-		res, err := l.redis.Allow(ctx, key, lim)
+		res, err := l.redis.Allow(ctx, l.prefix+key, lim)
 		if err == nil {
 			l.redisUp()
 			return RateResult{Allowed: res.Allowed > 0, Remaining: res.Remaining,
@@ -132,7 +133,7 @@ func (s *Server) rateLimit(c *gin.Context) {
 	lim, class := s.limitFor(c.Request.Method)
 	// The key's hash names its budget: unique across deployments and tests sharing a
 	// Redis, and not the key itself.
-	res := s.Limiter.Allow(c.Request.Context(), s.Config.CachePrefix+"ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
+	res := s.Limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
 	h := c.Writer.Header()
 	h.Set(RateLimitLimitHeader, strconv.Itoa(lim.Rate))
 	h.Set(RateLimitRemainingHeader, strconv.Itoa(max(res.Remaining, 0)))

@@ -97,7 +97,7 @@ func TestWritesHaveTheirOwnBudget(t *testing.T) {
 // key's budget.
 func TestProcessesShareOneBudget(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	prefix := storetest.Name("geopol_test_") + ":"
+	prefix := storetest.RedisPrefix(t)
 	a := newEnv(t, storetest.Config(t, url), sharedRedis(t, prefix))
 	b := newEnv(t, a.cfg, sharedRedis(t, prefix))
 	b.headers = a.headers // the same key

@@ -67,6 +67,9 @@ type RedisCache struct {
 	prefix string
 }
 
+// Prefix is the namespace every key of this cache is stored under.
+func (c *RedisCache) Prefix() string { return c.prefix }
+
 // Get implements Cache.
 func (c *RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	b, err := c.Client.Get(ctx, c.prefix+key).Bytes()

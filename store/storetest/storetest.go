@@ -4,7 +4,10 @@
 // test wipes data another test could see.
 //
 // The servers come from TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-// postgres) and TEST_REDIS_URL (default redis://127.0.0.1:6379/0).
+// postgres) and TEST_REDIS_URL (default redis://127.0.0.1:6379/0). A test that needs a
+// server nobody answers at skips with one line naming the service, the URL it tried and
+// the variable that points elsewhere; with GEOPOL_TEST_SERVICES=required (CI) that skip
+// is a failure instead.
 package storetest
 
 import (
@@ -12,6 +15,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/url"
@@ -21,26 +25,35 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the admin connection
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"geopol/config"
 	"geopol/store"
 )
 
-// AdminURL is the PostgreSQL server tests create their databases on.
-func AdminURL() string {
+// adminURL is the PostgreSQL server tests create their databases on.
+func adminURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-// RedisURL is the Redis server tests use, each under its own key prefix.
-func RedisURL() string {
+func redisURL() string {
 	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
 		return u
 	}
 	return "redis://127.0.0.1:6379/0"
+}
+
+// RedisURL returns the URL of the test Redis, skipping the test when it does not answer.
+// A test that passes it to a process of its own must delete the keys it leaves under its
+// prefix; RedisPrefix does that.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	RequireRedis(t)
+	return redisURL()
 }
 
 // Name returns a unique lower-case name with the given prefix.
@@ -54,7 +67,8 @@ func Name(prefix string) string {
 // is dropped when the test ends (WITH (FORCE), so a leaked connection cannot keep it).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", AdminURL())
+	RequirePostgres(t)
+	admin, err := sql.Open("pgx", adminURL())
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
@@ -63,10 +77,10 @@ func PostgresURL(t testing.TB) string {
 	defer cancel()
 	name := Name("geopol_test_")
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("storetest: create database on %s (is PostgreSQL running? see README): %v", AdminURL(), err)
+		t.Fatalf("storetest: create database on %s: %v", redact(adminURL()), err)
 	}
 	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", AdminURL())
+		admin, err := sql.Open("pgx", adminURL())
 		if err != nil {
 			t.Errorf("storetest: %v", err)
 			return
@@ -76,7 +90,7 @@ func PostgresURL(t testing.TB) string {
 			t.Errorf("storetest: drop %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(AdminURL())
+	u, err := url.Parse(adminURL())
 	if err != nil {
 		t.Fatalf("storetest: TEST_DATABASE_URL: %v", err)
 	}
@@ -148,30 +162,43 @@ func Dialects(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 // are deleted after the test.
 func Redis(t testing.TB) *store.RedisCache {
 	t.Helper()
-	prefix := Name("geopol_test_") + ":"
-	c, err := store.OpenCache(RedisURL(), prefix)
+	c, err := store.OpenCache(RedisURL(t), RedisPrefix(t))
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	rc := c.(*store.RedisCache)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rc.Ping(ctx); err != nil {
-		t.Fatalf("storetest: Redis at %s (is it running? see README): %v", RedisURL(), err)
+	t.Cleanup(func() { _ = rc.Close() })
+	return rc
+}
+
+// RedisPrefix returns a key prefix of this test's own on the test Redis and deletes every
+// key under it when the test ends, including the rate limiter's ("rate:" + prefix), so a
+// test, and the processes it starts with the prefix, leave nothing behind.
+func RedisPrefix(t testing.TB) string {
+	t.Helper()
+	prefix := Name("geopol_test_") + ":"
+	opts, err := redis.ParseURL(RedisURL(t))
+	if err != nil {
+		t.Fatalf("storetest: TEST_REDIS_URL: %v", err)
 	}
 	t.Cleanup(func() {
-		defer rc.Close()
-		ctx := context.Background()
-		iter := rc.Client.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			rc.Client.Del(ctx, keys...)
+		client := redis.NewClient(opts)
+		defer client.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, pattern := range []string{prefix + "*", "rate:" + prefix + "*"} {
+			iter := client.Scan(ctx, 0, pattern, 500).Iterator()
+			for iter.Next(ctx) {
+				if err := client.Del(ctx, iter.Val()).Err(); err != nil {
+					t.Errorf("storetest: delete %s: %v", iter.Val(), err)
+				}
+			}
+			if err := iter.Err(); err != nil {
+				t.Errorf("storetest: scan %s: %v", pattern, err)
+			}
 		}
 	})
-	return rc
+	return prefix
 }
 
 // Logger discards output unless GEOPOL_TEST_LOG is set.
@@ -180,4 +207,19 @@ func Logger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// JSONStrings decodes a stored JSON array of strings (such as an outcome's evidence ids),
+// failing the test on NULL, on any other JSON value and on bytes that are not JSON, so
+// that a missing or damaged column never reads as an empty list.
+func JSONStrings(t testing.TB, stored []byte) []string {
+	t.Helper()
+	var out []string
+	if err := json.Unmarshal(stored, &out); err != nil {
+		t.Fatalf("stored %q is not a JSON array of strings: %v", stored, err)
+	}
+	if out == nil {
+		t.Fatalf("stored %q is not a JSON array of strings", stored)
+	}
+	return out
 }
