@@ -13,7 +13,10 @@ import (
 	"geopol/models"
 )
 
-var eventURL = regexp.MustCompile(`,"event_url":"[^"]*"`)
+var (
+	eventURL   = regexp.MustCompile(`,"event_url":"([^"]*)"`)
+	citedEvent = regexp.MustCompile(`"gdelt_event_id":\s*"([0-9]+)"`)
+)
 
 func golden(t *testing.T, name string) []byte {
 	t.Helper()
@@ -61,11 +64,23 @@ func TestPostThenGetRoundTrip(t *testing.T) {
 			}
 			// Every field the client sent comes back unchanged (country normalised).
 			var sent, got map[string]any
-			_ = json.Unmarshal(body, &sent)
-			// event_url is the one field the server adds inside the tree: a link per cited event.
-			_ = json.Unmarshal([]byte(eventURL.ReplaceAllString(get.Body.String(), "")), &got)
-			if !strings.Contains(get.Body.String(), `"event_url":"/api/v1/events/`) && name != "ukraine-without-events" {
-				t.Errorf("%s: cited GDELT events carry no event_url link", name)
+			if err := json.Unmarshal(body, &sent); err != nil {
+				t.Fatal(err)
+			}
+			// event_url is the one field the server adds inside the tree: one link per
+			// cited event, pointing at that event.
+			cited := citedEvent.FindAllStringSubmatch(string(body), -1)
+			links := eventURL.FindAllStringSubmatch(get.Body.String(), -1)
+			if len(cited) == 0 || len(links) != len(cited) {
+				t.Errorf("%s: %d cited GDELT events, %d event_url links", name, len(cited), len(links))
+			}
+			for i := range min(len(cited), len(links)) {
+				if links[i][1] != "/api/v1/events/"+cited[i][1] {
+					t.Errorf("%s: event %s links to %s", name, cited[i][1], links[i][1])
+				}
+			}
+			if err := json.Unmarshal([]byte(eventURL.ReplaceAllString(get.Body.String(), "")), &got); err != nil {
+				t.Fatal(err)
 			}
 			for k, v := range sent {
 				if k == "country_iso" || v == nil { // null: the server derives it

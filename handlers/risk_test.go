@@ -54,7 +54,28 @@ func TestRiskFormula(t *testing.T) {
 		t.Errorf("stable case: %+v", s)
 	}
 
-	// Deadband: a change of exactly 0.05 is stable, just above it is not.
+	// Deadband: a change of exactly 0.05 is stable, just above it is not. An uncoded
+	// forecast (severity 0.5) alone scores p/2, and p/2 - 0 and p/2 - p are exact in
+	// binary floating point for p = 0.1, so these changes are exactly +0.05 and -0.05.
+	threeDays, tenDays := now.Add(-3*day), now.Add(-10*day)
+	for _, c := range []struct {
+		name string
+		fs   []riskInput
+		want string
+	}{
+		{"+0.05", []riskInput{{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far}}, "stable"},
+		{"+0.05 and a little", []riskInput{{Probability: 0.1000001, CreatedAt: threeDays, ExpiresAt: far}}, "rising"},
+		{"-0.05", []riskInput{
+			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
+			{Probability: 0.2, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "stable"},
+		{"-0.05 and a little", []riskInput{
+			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
+			{Probability: 0.2000001, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "falling"},
+	} {
+		if s, ok := summarize("FRA", c.fs, now); !ok || s.Trend != c.want {
+			t.Errorf("change %s: trend %q (%+v), want %s", c.name, s.Trend, s, c.want)
+		}
+	}
 	if _, ok := summarize("FRA", []riskInput{{Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: now.Add(-8 * day)}}, now); ok {
 		t.Error("a country with no active forecast must have no summary")
 	}

@@ -62,9 +62,17 @@ func worker(url, name string) error {
 		if err := db.First(&back, "id = ?", p.ID).Error; err != nil {
 			return fmt.Errorf("read back %d: %w", i, err)
 		}
-		var total int64
+		// Every row this process has written is visible to its next read, whatever the
+		// other processes are doing.
+		var total, mine int64
 		if err := db.Model(&models.Prediction{}).Count(&total).Error; err != nil {
 			return err
+		}
+		if err := db.Model(&models.Prediction{}).Where("category = ?", name).Count(&mine).Error; err != nil {
+			return err
+		}
+		if mine != int64(i+1) || total < mine {
+			return fmt.Errorf("after %d inserts: %d own rows of %d in all", i+1, mine, total)
 		}
 	}
 	return nil
