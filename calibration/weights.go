@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"geopol/codes"
 	"geopol/models"
 )
 
@@ -21,35 +22,26 @@ const (
 	PriorAlpha = 0.6
 	// PriorSource names the prior in lookups.
 	PriorSource = "prior"
+	// superPrefix starts the name of a QuadClass super-category weight.
+	superPrefix = "super:"
 	// changeFloor is the smallest denominator of RelativeChange, so that a weight at or
 	// near 0 can still move (by up to maxChange*changeFloor per run) without --force.
 	changeFloor = 0.1
 )
 
-// SuperOf returns the QuadClass super-category of a CAMEO root code: CAMEO's root codes
-// fall into GDELT's four QuadClasses as 01-05 verbal cooperation, 06-09 material
-// cooperation, 10-14 verbal conflict and 15-20 material conflict. Unknown codes give "".
+// SuperOf returns the QuadClass super-category of a CAMEO root code ("super:" and the
+// class name, e.g. super:verbal_coop for 01-05); unknown codes give "".
 func SuperOf(code string) string {
-	if len(code) != 2 || code[0] < '0' || code[0] > '2' || code[1] < '0' || code[1] > '9' {
-		return ""
-	}
-	switch n := int(code[0]-'0')*10 + int(code[1]-'0'); {
-	case n >= 1 && n <= 5:
-		return "super:verbal_coop"
-	case n >= 6 && n <= 9:
-		return "super:material_coop"
-	case n >= 10 && n <= 14:
-		return "super:verbal_conflict"
-	case n >= 15 && n <= 20:
-		return "super:material_conflict"
+	if q, ok := codes.RootQuadClass(code); ok {
+		return superPrefix + q.Name()
 	}
 	return ""
 }
 
 // IsSuper reports whether name is one of the four super-category names.
 func IsSuper(name string) bool {
-	for _, code := range []string{"01", "06", "10", "15"} {
-		if SuperOf(code) == name {
+	for _, q := range codes.QuadClasses {
+		if superPrefix+q.Name() == name {
 			return true
 		}
 	}

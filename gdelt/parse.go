@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"geopol/codes"
 )
 
 // Columns is the number of tab-separated columns of a GDELT 2.0 events export row.
@@ -171,7 +173,7 @@ func (p *Parser) parse(line []byte, ev *Event) string {
 	case len(ev.EventRootCode) != 2:
 		return fmt.Sprintf("EventRootCode %q is not two digits", clip(f[colEventRootCode]))
 	}
-	ev.ActionGeoCountryISO, _ = FIPSToISO(ev.ActionGeoCountryFIPS)
+	ev.ActionGeoCountryISO, _ = codes.FIPSToISO(ev.ActionGeoCountryFIPS)
 	return ""
 }
 

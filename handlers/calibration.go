@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/calibration"
+	"geopol/codes"
 	"geopol/models"
 )
 
@@ -58,7 +59,7 @@ func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, 
 		f.Category, echo.Category = cat, &cat
 	}
 	if raw := q.Get("country"); raw != "" {
-		iso, ok := NormalizeISO(raw)
+		iso, ok := codes.NormalizeISO(raw)
 		if !ok {
 			v.add("country", "must be a known ISO 3166-1 alpha-2 or alpha-3 code")
 		}
@@ -165,7 +166,7 @@ func (s *Server) listWeights(c *gin.Context) {
 // prior.
 func (s *Server) lookupWeight(c *gin.Context) {
 	code := c.Param("code")
-	if !cameoRootPattern.MatchString(code) && code != calibration.Global &&
+	if !codes.ValidRoot(code) && code != calibration.Global &&
 		!calibration.IsSuper(code) {
 		fail(c, ErrNotFound("Unknown CAMEO code "+quoteID(code)+`; use a root code "01".."20", super:<quad> or global.`))
 		return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"geopol/codes"
 	"geopol/models"
 )
 
@@ -78,7 +79,7 @@ func (s *Server) riskMap(c *gin.Context) {
 
 // riskSummary returns one country's summary; 404 when it has no active forecasts.
 func (s *Server) riskSummary(c *gin.Context) {
-	iso, ok := NormalizeISO(c.Param("iso"))
+	iso, ok := codes.NormalizeISO(c.Param("iso"))
 	if !ok {
 		fail(c, ErrNotFound("Unknown country code "+quoteID(c.Param("iso"))+"; use ISO 3166-1 alpha-2 or alpha-3."))
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"geopol/codes"
 	"geopol/gdelt"
 	"geopol/models"
 )
@@ -30,7 +31,7 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 	var q gdelt.Query
 	v := &validator{}
 	if raw := c.Query("country"); raw != "" {
-		if iso, ok := NormalizeISO(raw); ok {
+		if iso, ok := codes.NormalizeISO(raw); ok {
 			q.CountryISO = iso
 		} else {
 			v.add("country", "must be an ISO 3166-1 alpha-2 or alpha-3 code")
@@ -53,7 +54,7 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		v.add("to", "must not be before from")
 	}
 	if raw := c.Query("root_code"); raw != "" {
-		if !cameoRootPattern.MatchString(raw) {
+		if !codes.ValidRoot(raw) {
 			v.add("root_code", `must be a CAMEO root code "01" to "20"`)
 		}
 		q.RootCode = raw

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+
+	"geopol/codes"
 )
 
 // factoryCountries are the alpha-3 codes random forecasts are spread over.
 var factoryCountries = func() []string {
-	out := make([]string, 0, len(isoCountries))
-	for _, c := range isoCountries {
+	var out []string
+	for _, c := range codes.Countries() {
 		out = append(out, c.Alpha3)
 	}
 	sort.Strings(out)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"geopol/codes"
 	"geopol/models"
 )
 
@@ -74,7 +75,7 @@ func parseLimit(c *gin.Context, def, max int) (int, error) {
 
 // countryForecasts lists a country's active forecasts, newest first, keyset-paginated.
 func (s *Server) countryForecasts(c *gin.Context) {
-	iso, ok := NormalizeISO(c.Param("iso"))
+	iso, ok := codes.NormalizeISO(c.Param("iso"))
 	if !ok {
 		fail(c, ErrNotFound("Unknown country code "+quoteID(c.Param("iso"))+"; use ISO 3166-1 alpha-2 or alpha-3."))
 		return

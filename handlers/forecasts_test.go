@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"geopol/codes"
 	"geopol/handlers"
 	"geopol/models"
 )
@@ -90,7 +91,7 @@ func TestPostThenGetRoundTrip(t *testing.T) {
 					t.Errorf("%s: field %s: sent %s, got %s", name, k, a, b)
 				}
 			}
-			iso, _ := handlers.NormalizeISO(sent["country_iso"].(string))
+			iso, _ := codes.NormalizeISO(sent["country_iso"].(string))
 			if got["country_iso"] != iso {
 				t.Errorf("country_iso = %v, want %s", got["country_iso"], iso)
 			}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"geopol/codes"
 )
 
 // Country risk, deterministic and documented in the README:
@@ -31,14 +33,15 @@ func SeverityOf(cameoRoot *string) float64 {
 	if cameoRoot == nil {
 		return 0.5
 	}
-	switch code := *cameoRoot; {
-	case code >= "15" && code <= "20":
+	q, _ := codes.RootQuadClass(*cameoRoot)
+	switch q {
+	case codes.MaterialConflict:
 		return 1.0
-	case code >= "10" && code <= "14":
+	case codes.VerbalConflict:
 		return 0.7
-	case code >= "06" && code <= "09":
+	case codes.MaterialCooperation:
 		return 0.4
-	case code >= "01" && code <= "05":
+	case codes.VerbalCooperation:
 		return 0.25
 	}
 	return 0.5

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"geopol/codes"
 )
 
 // Limits on a forecast, beyond which POST answers 422.
@@ -19,9 +21,8 @@ const (
 )
 
 var (
-	categoryPattern  = regexp.MustCompile(`^[a-z][a-z_]{1,31}$`)
-	cameoRootPattern = regexp.MustCompile(`^(0[1-9]|1[0-9]|20)$`)
-	gdeltIDPattern   = regexp.MustCompile(`^[0-9]{1,19}$`)
+	categoryPattern = regexp.MustCompile(`^[a-z][a-z_]{1,31}$`)
+	gdeltIDPattern  = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
 // validator collects every field error of a request, each named by its JSON path.
@@ -84,13 +85,13 @@ func (r *ForecastRequest) Validate(now time.Time) error {
 		v.add("category", "must be a lower-case word such as conflict, diplomatic or economic (2 to 32 letters)")
 	}
 	if r.CountryISO != nil {
-		if iso, ok := NormalizeISO(*r.CountryISO); ok {
+		if iso, ok := codes.NormalizeISO(*r.CountryISO); ok {
 			r.CountryISO = &iso
 		} else {
 			v.add("country_iso", "must be a known ISO 3166-1 alpha-2 or alpha-3 code")
 		}
 	}
-	if r.CameoRootCode != nil && !cameoRootPattern.MatchString(*r.CameoRootCode) {
+	if r.CameoRootCode != nil && !codes.ValidRoot(*r.CameoRootCode) {
 		v.add("cameo_root_code", `must be a CAMEO root code "01" to "20"`)
 	}
 	if r.EvidenceCount != nil && *r.EvidenceCount < 0 {

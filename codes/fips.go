@@ -2,7 +2,7 @@
 // fields (Actor1Geo_CountryCode, Actor2Geo_CountryCode, ActionGeo_CountryCode),
 // to the ISO 3166-1 alpha-3 codes geopol stores.
 
-package gdelt
+package codes
 
 import (
 	"sort"

@@ -1,8 +1,7 @@
-package gdelt
+package codes
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -13,7 +12,6 @@ import (
 )
 
 const (
-	fipsISOCodesFile  = "/usr/share/iso-codes/json/iso_3166-1.json"
 	fipsExportColumns = 61
 	fipsColEventID    = 0
 	fipsColActor1Geo  = 37
@@ -26,32 +24,16 @@ const (
 // and disputed islands.
 var fipsLeftOut = []string{"NM", "OS", "PF", "PG", "PJ", "UF", "UU"}
 
-// fipsLoadISOAlpha3 reads the ISO 3166-1 list Debian's iso-codes package ships
-// and returns alpha-3 -> name. It skips the test if the file is missing.
+// fipsLoadISOAlpha3 returns alpha-3 -> name from this package's own ISO 3166-1 table,
+// the one forecasts are validated against.
 func fipsLoadISOAlpha3(t *testing.T) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(fipsISOCodesFile)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not present (install the iso-codes package)", fipsISOCodesFile)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Countries []struct {
-			Alpha3 string `json:"alpha_3"`
-			Name   string `json:"name"`
-		} `json:"3166-1"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("parse %s: %v", fipsISOCodesFile, err)
-	}
-	if len(doc.Countries) < 240 {
-		t.Fatalf("%s lists only %d countries", fipsISOCodesFile, len(doc.Countries))
-	}
-	out := make(map[string]string, len(doc.Countries))
-	for _, c := range doc.Countries {
+	out := map[string]string{}
+	for _, c := range Countries() {
 		out[c.Alpha3] = c.Name
+	}
+	if len(out) < 240 {
+		t.Fatalf("the ISO table lists only %d countries", len(out))
 	}
 	return out
 }
@@ -88,9 +70,6 @@ func TestFIPSValuesAreISOAlpha3(t *testing.T) {
 	iso := fipsLoadISOAlpha3(t)
 	for _, fips := range FIPSCodes() {
 		v := fipsToISO[fips]
-		if v == "XKX" {
-			continue
-		}
 		if _, ok := iso[v]; !ok {
 			t.Errorf("FIPS %s -> %q: not an ISO 3166-1 alpha-3 code", fips, v)
 		}
