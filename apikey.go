@@ -14,8 +14,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"geopol/apikey"
 	"geopol/config"
-	"geopol/handlers"
 	"geopol/store"
 )
 
@@ -73,7 +73,7 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	actor := cliActor()
 	switch sub {
 	case "create":
-		key, row, err := handlers.CreateAPIKey(ctx, db, client)
+		key, row, err := apikey.Create(ctx, db, client)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // listKeys prints every key as a table; keys themselves are never stored, so never shown.
 func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
-	rows, err := handlers.ListAPIKeys(ctx, db)
+	rows, err := apikey.List(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
 // revokeKey revokes the key ref names (id, display prefix or whole key) and clears it
 // from the shared cache.
 func revokeKey(ctx context.Context, cfg *config.Config, db *gorm.DB, ref, actor string, log *slog.Logger, stdout io.Writer) error {
-	row, err := handlers.FindAPIKey(ctx, db, ref)
+	row, err := apikey.Find(ctx, db, ref)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("no API key matches %q (see `geopol apikey list`)", ref)
 	}
@@ -122,7 +122,7 @@ func revokeKey(ctx context.Context, cfg *config.Config, db *gorm.DB, ref, actor 
 		return err
 	}
 	defer cache.Close()
-	row, err = handlers.RevokeAPIKey(ctx, db, cache, row.ID)
+	row, err = apikey.Revoke(ctx, db, cache, row.ID)
 	if err != nil {
 		return fmt.Errorf("%w; run the command again once Redis answers", err)
 	}
@@ -137,7 +137,7 @@ func devKeyHint(ctx context.Context, cfg *config.Config, db *gorm.DB, stdout io.
 	if cfg.Environment != config.Development {
 		return
 	}
-	if n, err := handlers.CountActiveAPIKeys(ctx, db); err != nil || n > 0 {
+	if n, err := apikey.CountActive(ctx, db); err != nil || n > 0 {
 		return
 	}
 	fmt.Fprint(stdout, "No API key exists yet; the forecast routes need one. Create it with:\n\n    go run . apikey create --client NAME\n\n")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"geopol/apikey"
 	"geopol/config"
 	"geopol/handlers"
 	"geopol/store"
@@ -67,7 +68,7 @@ func testAPIKeyCLI(t *testing.T, cfg *config.Config) {
 	if key == "" || strings.Count(out, key) != 1 {
 		t.Fatalf("create must print the key exactly once:\n%s", out)
 	}
-	prefix := key[:handlers.DisplayPrefixLen]
+	prefix := key[:apikey.DisplayPrefixLen]
 
 	db := storetest.Open(t, cfg)
 	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
@@ -119,7 +120,7 @@ func testAPIKeyCLI(t *testing.T, cfg *config.Config) {
 	if !strings.Contains(all, "api key created") || !strings.Contains(all, "api key revoked") || !strings.Contains(all, "actor=cli:") {
 		t.Errorf("CLI actions are not logged with their actor:\n%s", all)
 	}
-	if strings.Contains(all, key[handlers.DisplayPrefixLen:]) {
+	if strings.Contains(all, key[apikey.DisplayPrefixLen:]) {
 		t.Errorf("the key was logged:\n%s", all)
 	}
 }
@@ -148,7 +149,7 @@ func TestDevKeyHint(t *testing.T) {
 	if got := hint(config.Production); got != "" {
 		t.Errorf("hint outside development: %q", got)
 	}
-	if _, _, err := handlers.CreateAPIKey(context.Background(), db, "dev"); err != nil {
+	if _, _, err := apikey.Create(context.Background(), db, "dev"); err != nil {
 		t.Fatal(err)
 	}
 	if got := hint(config.Development); got != "" {

@@ -14,8 +14,8 @@ import (
 
 	"geopol/calibration"
 	"geopol/config"
+	"geopol/forecast"
 	"geopol/gdelt"
-	"geopol/handlers"
 	"geopol/models"
 	"geopol/store"
 	"geopol/store/storetest"
@@ -84,7 +84,7 @@ func storeAcceptanceSet(t *testing.T, db *gorm.DB) []string {
 	ctx := context.Background()
 	created := time.Date(2019, 10, 20, 0, 0, 0, 0, time.UTC)
 	add := func(country, code, category string, p, llm, tkg float64) string {
-		req, err := handlers.GoldenRequest("syria")
+		req, err := forecast.GoldenRequest("syria")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func storeAcceptanceSet(t *testing.T, db *gorm.DB) []string {
 		if tkg >= 0 {
 			req.EnsembleInfo.TKGProbability = &tkg
 		}
-		row, err := handlers.CreateForecast(ctx, db, req, "", created)
+		row, err := forecast.Create(ctx, db, req, "", created)
 		if err != nil {
 			t.Fatal(err)
 		}

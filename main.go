@@ -20,6 +20,7 @@ import (
 	"geopol/config"
 	"geopol/gdelt"
 	"geopol/handlers"
+	"geopol/ratelimit"
 	"geopol/store"
 )
 
@@ -172,7 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{
 		Addr: cfg.HTTPAddr,
 		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: events, Cache: cache, Log: log,
-			Limiter: handlers.NewRateLimiter(cache, log)}),
+			Limiter: ratelimit.New(cache, log)}),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"geopol/handlers"
+	"geopol/forecast"
 	"geopol/store"
 )
 
@@ -37,15 +37,15 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer closeDB()
-	rows, err := handlers.SeedGolden(ctx, db, store.Now())
+	rows, err := forecast.SeedGolden(ctx, db, store.Now())
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "golden forecast %s  %s  p=%.2f\n", r.ID, *r.CountryISO, r.Probability)
 	}
-	for i, req := range handlers.RandomForecasts(*seed, *random) {
-		if _, err := handlers.CreateForecast(ctx, db, req, "", store.Now()); err != nil {
+	for i, req := range forecast.RandomForecasts(*seed, *random) {
+		if _, err := forecast.Create(ctx, db, req, "", store.Now()); err != nil {
 			return fmt.Errorf("random forecast %d: %w", i, err)
 		}
 	}

@@ -1,7 +1,9 @@
 package calibration
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 
 	"geopol/codes"
@@ -117,7 +119,7 @@ func Plan(s []EnsembleSample, current map[string]float64) []Fit {
 	supers, superCodes := map[string][]EnsembleSample{}, map[string][]string{}
 	var global []EnsembleSample
 	var globalCodes []string
-	for _, code := range sortedKeys(byCode) {
+	for _, code := range slices.Sorted(maps.Keys(byCode)) {
 		group := byCode[code]
 		sup := SuperOf(code)
 		switch {
@@ -131,7 +133,7 @@ func Plan(s []EnsembleSample, current map[string]float64) []Fit {
 			globalCodes = append(globalCodes, codeLabel(code))
 		}
 	}
-	for _, sup := range sortedKeys(supers) {
+	for _, sup := range slices.Sorted(maps.Keys(supers)) {
 		if len(supers[sup]) >= MinGroupSize {
 			fit(sup, supers[sup], superCodes[sup])
 			continue
@@ -151,15 +153,6 @@ func codeLabel(code string) string {
 		return "none"
 	}
 	return code
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // RelativeChange is |new - old| / max(old, 0.1): the guardrail's measure of how far a

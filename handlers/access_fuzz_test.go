@@ -2,11 +2,12 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"geopol/apikey"
 )
 
 // Generated keys have the documented shape, draw only base62 characters and do not
@@ -15,15 +16,15 @@ func TestNewAPIKey(t *testing.T) {
 	seen := map[string]bool{}
 	counts := map[rune]int{}
 	for i := 0; i < 2000; i++ {
-		k, err := NewAPIKey()
+		k, err := apikey.New()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !WellFormedAPIKey(k) || len(k) != 51 || seen[k] {
+		if !apikey.WellFormed(k) || len(k) != 51 || seen[k] {
 			t.Fatalf("key %d: %q (repeat %v)", i, k, seen[k])
 		}
 		seen[k] = true
-		for _, r := range k[len(APIKeyPrefix):] {
+		for _, r := range k[len(apikey.Prefix):] {
 			counts[r]++
 		}
 		for _, h := range []http.Header{{"X-Api-Key": {k}}, {"Authorization": {"Bearer " + k}}, {"Authorization": {"bearer  " + k + " "}}} {
@@ -36,7 +37,7 @@ func TestNewAPIKey(t *testing.T) {
 	if len(counts) != 62 {
 		t.Errorf("only %d distinct characters drawn", len(counts))
 	}
-	if h := HashAPIKey("gp_live_x"); len(h) != 64 || strings.ToLower(h) != h {
+	if h := apikey.Hash("gp_live_x"); len(h) != 64 || strings.ToLower(h) != h {
 		t.Errorf("hash %q is not lower-case SHA-256 hex", h)
 	}
 }
@@ -44,7 +45,7 @@ func TestNewAPIKey(t *testing.T) {
 // FuzzExtractAPIKey feeds arbitrary header values to the key parser: it never panics,
 // returns only well-formed keys, and only keys that were in one of the headers.
 func FuzzExtractAPIKey(f *testing.F) {
-	k, _ := NewAPIKey()
+	k, _ := apikey.New()
 	for _, s := range [][2]string{
 		{k, ""}, {"", "Bearer " + k}, {" " + k + " ", ""}, {"", "bearer\t" + k},
 		{"gp_live_", ""}, {"", "Basic " + k}, {k + "x", "Bearer " + k[:50]}, {"", "Bearer"},
@@ -60,18 +61,18 @@ func FuzzExtractAPIKey(f *testing.F) {
 			if got != "" {
 				t.Fatalf("refused but returned %q", got)
 			}
-			if WellFormedAPIKey(strings.TrimSpace(header)) {
+			if apikey.WellFormed(strings.TrimSpace(header)) {
 				t.Fatalf("a well-formed key in the header was refused: %q", header)
 			}
 			return
 		}
-		if !WellFormedAPIKey(got) || !utf8.ValidString(got) || len(got) != len(APIKeyPrefix)+apiKeyRandomLen {
+		if !apikey.WellFormed(got) || !utf8.ValidString(got) || len(got) != 51 {
 			t.Fatalf("returned a malformed key %q", got)
 		}
 		if !strings.Contains(header, got) && !strings.Contains(auth, got) {
 			t.Fatalf("returned %q, which neither header holds", got)
 		}
-		if WellFormedAPIKey(strings.TrimSpace(header)) && got != strings.TrimSpace(header) {
+		if apikey.WellFormed(strings.TrimSpace(header)) && got != strings.TrimSpace(header) {
 			t.Fatalf("the configured header must win: got %q", got)
 		}
 	})
@@ -92,13 +93,12 @@ func FuzzParseCreateKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		name, err := parseCreateKey(body)
 		if err != nil {
-			var api *APIError
-			if !errors.As(err, &api) || (api.Status != http.StatusBadRequest && api.Status != http.StatusUnprocessableEntity) {
+			if api := asAPIError(err); api.Status != http.StatusBadRequest && api.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("%q: error %v is not a 400/422 problem", body, err)
 			}
 			return
 		}
-		if name == "" || len(name) > MaxClientNameLen || !printable(name) || strings.TrimSpace(name) != name {
+		if n, msg := apikey.NormalizeClientName(name); name == "" || msg != "" || n != name {
 			t.Fatalf("%q: accepted name %q", body, name)
 		}
 		var m map[string]any

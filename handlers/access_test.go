@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"geopol/apikey"
 	"geopol/handlers"
 	"geopol/models"
+	"geopol/ratelimit"
 	"geopol/store"
 	"geopol/store/storetest"
 )
@@ -47,7 +49,7 @@ func withLogs(e *env, adminToken string) *syncBuffer {
 	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.cfg.AdminToken = adminToken
 	e.server.Log = log
-	e.server.Limiter = handlers.NewRateLimiter(e.cache, log)
+	e.server.Limiter = ratelimit.New(e.cache, log)
 	e.router = handlers.NewRouter(e.server)
 	return buf
 }
@@ -68,7 +70,7 @@ func createKey(t *testing.T, e *env, client string) handlers.CreatedKey {
 // in any column of any api_keys row or anywhere in the logs.
 func noPlaintext(t *testing.T, e *env, key, logs string) {
 	t.Helper()
-	secret := key[handlers.DisplayPrefixLen:]
+	secret := key[apikey.DisplayPrefixLen:]
 	rows, err := e.db.Raw("SELECT * FROM api_keys").Rows()
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +108,7 @@ func TestKeyLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		logs := withLogs(e, testAdminToken)
 		created := createKey(t, e, "globe-dashboard")
-		if !handlers.WellFormedAPIKey(created.Key) || created.Prefix != created.Key[:12] || created.ClientName != "globe-dashboard" {
+		if !apikey.WellFormed(created.Key) || created.Prefix != created.Key[:12] || created.ClientName != "globe-dashboard" {
 			t.Fatalf("created: %+v", created)
 		}
 		for _, h := range [][]string{{"X-API-Key", created.Key}, {"X-API-Key", "", "Authorization", "Bearer " + created.Key}} {
@@ -144,7 +146,7 @@ func TestKeyLifecycle(t *testing.T) {
 			t.Errorf("revoking twice: %d", rec.Code)
 		}
 		var row models.ApiKey
-		if err := e.db.First(&row, created.ID).Error; err != nil || row.RevokedAt == nil || row.KeyHash != handlers.HashAPIKey(created.Key) {
+		if err := e.db.First(&row, created.ID).Error; err != nil || row.RevokedAt == nil || row.KeyHash != apikey.Hash(created.Key) {
 			t.Fatalf("row after revoke: %+v %v", row, err)
 		}
 		if !strings.Contains(logs.String(), "api key revoked") || !strings.Contains(logs.String(), "actor=admin") {
@@ -167,14 +169,14 @@ func TestKeyLifecycle(t *testing.T) {
 // caller cannot tell a revoked key from a mistyped one.
 func TestUnauthorizedIsIdentical(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		revoked, row, err := handlers.CreateAPIKey(context.Background(), e.db, "old")
+		revoked, row, err := apikey.Create(context.Background(), e.db, "old")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := handlers.RevokeAPIKey(context.Background(), e.db, e.cache, row.ID); err != nil {
+		if _, err := apikey.Revoke(context.Background(), e.db, e.cache, row.ID); err != nil {
 			t.Fatal(err)
 		}
-		unknown, _ := handlers.NewAPIKey()
+		unknown, _ := apikey.New()
 		cases := map[string][]string{
 			"missing":        {"X-API-Key", ""},
 			"malformed":      {"X-API-Key", "gp_live_short"},
@@ -215,22 +217,22 @@ func TestRevocationReachesEveryProcess(t *testing.T) {
 		t.Fatalf("first use: %d %s", rec.Code, rec.Body)
 	}
 	ctx := context.Background()
-	entry, cached, err := a.cache.Get(ctx, "apikey:"+handlers.HashAPIKey(key))
+	entry, cached, err := a.cache.Get(ctx, "apikey:"+apikey.Hash(key))
 	if err != nil || !cached {
 		t.Fatalf("the lookup was not cached in Redis: %v", err)
 	}
 	var row models.ApiKey
-	if err := b.db.Where("key_hash = ?", handlers.HashAPIKey(key)).Take(&row).Error; err != nil {
+	if err := b.db.Where("key_hash = ?", apikey.Hash(key)).Take(&row).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := handlers.RevokeAPIKey(ctx, b.db, b.cache, row.ID); err != nil {
+	if _, err := apikey.Revoke(ctx, b.db, b.cache, row.ID); err != nil {
 		t.Fatal(err)
 	}
 	if rec := a.do(http.MethodGet, keyedPath, nil); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("process A still accepts the key revoked by B: %d", rec.Code)
 	}
 	// A request that read the row before the revocation may write its entry after it.
-	if err := a.cache.Set(ctx, "apikey:"+handlers.HashAPIKey(key), entry, time.Minute); err != nil {
+	if err := a.cache.Set(ctx, "apikey:"+apikey.Hash(key), entry, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if rec := a.do(http.MethodGet, keyedPath, nil); rec.Code != http.StatusUnauthorized {
@@ -257,7 +259,7 @@ func TestLastUsedAtOncePerMinute(t *testing.T) {
 		e.server.Now = func() time.Time { return now }
 		lastUsed := func() *time.Time {
 			var row models.ApiKey
-			if err := e.db.Where("key_hash = ?", handlers.HashAPIKey(e.headers.Get("X-API-Key"))).Take(&row).Error; err != nil {
+			if err := e.db.Where("key_hash = ?", apikey.Hash(e.headers.Get("X-API-Key"))).Take(&row).Error; err != nil {
 				t.Fatal(err)
 			}
 			return row.LastUsedAt

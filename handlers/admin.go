@@ -12,7 +12,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"geopol/apikey"
 	"geopol/models"
+	"geopol/validate"
 )
 
 // CreateKeyRequest is the body of POST /api/v1/admin/keys.
@@ -83,10 +85,10 @@ func (s *Server) requireAdmin(c *gin.Context) {
 // parseCreateKey decodes and checks a POST /admin/keys body, returning the client name.
 func parseCreateKey(body []byte) (string, error) {
 	var req CreateKeyRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := validate.DecodeStrict(body, &req); err != nil {
 		return "", err
 	}
-	name, msg := NormalizeClientName(req.ClientName)
+	name, msg := apikey.NormalizeClientName(req.ClientName)
 	if msg != "" {
 		return "", ErrValidation("The client name is invalid.", FieldError{Field: "client_name", Message: msg})
 	}
@@ -107,7 +109,7 @@ func (s *Server) createKey(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
 	defer cancel()
-	key, row, err := CreateAPIKey(ctx, s.DB, name)
+	key, row, err := apikey.Create(ctx, s.DB, name)
 	if err != nil {
 		fail(c, err)
 		return
@@ -121,7 +123,7 @@ func (s *Server) createKey(c *gin.Context) {
 func (s *Server) listKeys(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
 	defer cancel()
-	rows, err := ListAPIKeys(ctx, s.DB)
+	rows, err := apikey.List(ctx, s.DB)
 	if err != nil {
 		fail(c, err)
 		return
@@ -144,9 +146,9 @@ func (s *Server) revokeKey(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
 	defer cancel()
-	row, err := RevokeAPIKey(ctx, s.DB, s.Cache, id)
+	row, err := apikey.Revoke(ctx, s.DB, s.Cache, id)
 	switch {
-	case errors.Is(err, ErrKeyCacheStale):
+	case errors.Is(err, apikey.ErrKeyCacheStale):
 		logger(c).Error("api key revoked, cache not invalidated", "actor", "admin", "key_id", id, "error", err.Error())
 		fail(c, ErrUnavailable("The key is revoked in the database, but the shared key cache could not be updated; repeat the request.", err))
 		return

@@ -3,7 +3,7 @@ package handlers_test
 import (
 	"context"
 
-	"geopol/handlers"
+	"geopol/apikey"
 )
 
 // authorize gives the env's requests a valid API key, created through the same
@@ -12,7 +12,7 @@ import (
 // the limiter reads them per request, so this works after the router is built.
 func (e *env) authorize() {
 	e.t.Helper()
-	key, _, err := handlers.CreateAPIKey(context.Background(), e.db, "test-suite")
+	key, _, err := apikey.Create(context.Background(), e.db, "test-suite")
 	if err != nil {
 		e.t.Fatalf("create API key: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"geopol/apikey"
+	"geopol/forecast"
 	"geopol/models"
 	"geopol/store"
 	"geopol/store/storetest"
@@ -36,7 +38,7 @@ func benchEnv(b *testing.B) (*gorm.DB, []string) {
 	}
 	db := storetest.Postgres(b)
 	now := store.Now()
-	reqs := RandomForecasts(42, 1000)
+	reqs := forecast.RandomForecasts(42, 1000)
 	rows := make([]*models.Prediction, 0, 1000)
 	var ids []string
 	for i := 0; i < n; i++ {
@@ -45,7 +47,7 @@ func benchEnv(b *testing.B) (*gorm.DB, []string) {
 			c := benchCountry
 			req.CountryISO = &c
 		}
-		row, err := req.toRow(uuid.NewString(), now.Add(-time.Duration(i)*time.Second))
+		row, err := req.Row(uuid.NewString(), now.Add(-time.Duration(i)*time.Second))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +80,7 @@ func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration
 	cfg := storetest.Config(b, "")
 	cfg.CacheTTLForecast, cfg.CacheTTLList, cfg.CacheTTLSummary = ttl, ttl, ttl
 	cfg.RateLimitPerMinute, cfg.RateLimitPostPerMinute, cfg.RateLimitBurst = 1_000_000_000, 1_000_000_000, 1_000_000_000
-	key, _, err := CreateAPIKey(context.Background(), db, "benchmark")
+	key, _, err := apikey.Create(context.Background(), db, "benchmark")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"geopol/handlers"
+	"geopol/forecast"
 	"geopol/store"
 )
 
@@ -44,7 +44,7 @@ func TestPostInvalidatesCachedViews(t *testing.T) {
 				t.Errorf("%s still serves the cached view after a POST", v)
 			}
 		}
-		sum := decode[handlers.CountryRiskSummary](t, e.do(http.MethodGet, "/api/v1/countries/SYR/risk-summary", nil))
+		sum := decode[forecast.CountryRiskSummary](t, e.do(http.MethodGet, "/api/v1/countries/SYR/risk-summary", nil))
 		if sum.ForecastCount != 2 || sum.TopProbability != 0.93 {
 			t.Errorf("summary after POST: %+v", sum)
 		}
@@ -53,7 +53,7 @@ func TestPostInvalidatesCachedViews(t *testing.T) {
 
 func TestETagAndNotModified(t *testing.T) {
 	e := newEnv(t, sqliteConfig(t), memCache())
-	created := decode[handlers.ForecastResponse](t, e.post(golden(t, "myanmar")))
+	created := decode[forecast.ForecastResponse](t, e.post(golden(t, "myanmar")))
 	for path, cacheControl := range map[string]string{
 		"/api/v1/forecasts/" + created.ForecastID: "private, max-age=300",
 		"/api/v1/forecasts/country/MMR":           "private, no-cache",
@@ -85,7 +85,7 @@ func TestRedisDownDegradesToDatabase(t *testing.T) {
 	if created.Code != http.StatusCreated {
 		t.Fatalf("POST with Redis down: %d %s", created.Code, created.Body)
 	}
-	id := decode[handlers.ForecastResponse](t, created).ForecastID
+	id := decode[forecast.ForecastResponse](t, created).ForecastID
 	for _, path := range []string{"/api/v1/forecasts/" + id, "/api/v1/forecasts/" + id + "/scenarios",
 		"/api/v1/forecasts/country/SYR", "/api/v1/forecasts/top", "/api/v1/countries",
 		"/api/v1/countries/SYR/risk-summary", "/api/v1/countries/risk-map"} {
@@ -99,7 +99,7 @@ func TestRedisDownDegradesToDatabase(t *testing.T) {
 // until its entry expires or is invalidated.
 func TestForecastIsServedFromCache(t *testing.T) {
 	e := newEnv(t, sqliteConfig(t), memCache())
-	created := decode[handlers.ForecastResponse](t, e.post(golden(t, "ukraine")))
+	created := decode[forecast.ForecastResponse](t, e.post(golden(t, "ukraine")))
 	path := "/api/v1/forecasts/" + created.ForecastID
 	first := e.do(http.MethodGet, path, nil).Body.String()
 	if err := e.db.Exec("UPDATE predictions SET question = ? WHERE id = ?", "Changed behind the cache?", created.ForecastID).Error; err != nil {
@@ -111,7 +111,7 @@ func TestForecastIsServedFromCache(t *testing.T) {
 	if err := e.cache.Delete(context.Background(), "forecast:"+created.ForecastID); err != nil {
 		t.Fatal(err)
 	}
-	if fresh := decode[handlers.ForecastResponse](t, e.do(http.MethodGet, path, nil)); fresh.Question != "Changed behind the cache?" {
+	if fresh := decode[forecast.ForecastResponse](t, e.do(http.MethodGet, path, nil)); fresh.Question != "Changed behind the cache?" {
 		t.Fatalf("after eviction: %q", fresh.Question)
 	}
 }

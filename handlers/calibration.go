@@ -1,18 +1,17 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 
 	"geopol/calibration"
 	"geopol/codes"
-	"geopol/models"
+	"geopol/forecast"
+	"geopol/validate"
 )
 
 // calibrationRoutes registers outcomes, the scorecard and the ensemble weights: reads
@@ -51,17 +50,17 @@ type ScorecardResponse struct {
 func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, error) {
 	var f calibration.Filter
 	var echo ScorecardFilters
-	v := &validator{}
+	v := &validate.Collector{}
 	if cat := q.Get("category"); cat != "" {
-		if !categoryPattern.MatchString(cat) {
-			v.add("category", "must be a lower-case category word")
+		if !forecast.ValidCategory(cat) {
+			v.Add("category", "must be a lower-case category word")
 		}
 		f.Category, echo.Category = cat, &cat
 	}
 	if raw := q.Get("country"); raw != "" {
 		iso, ok := codes.NormalizeISO(raw)
 		if !ok {
-			v.add("country", "must be a known ISO 3166-1 alpha-2 or alpha-3 code")
+			v.Add("country", "must be a known ISO 3166-1 alpha-2 or alpha-3 code")
 		}
 		f.CountryISO, echo.Country = iso, &iso
 	}
@@ -77,7 +76,7 @@ func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, 
 		}
 		d, err := time.Parse(time.DateOnly, raw)
 		if err != nil {
-			v.add(p.name, "must be a date YYYY-MM-DD (RFC 3339 full-date)")
+			v.Add(p.name, "must be a date YYYY-MM-DD (RFC 3339 full-date)")
 			continue
 		}
 		if p.next { // "to" includes its whole day
@@ -86,10 +85,10 @@ func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, 
 		*p.dst, *p.echo = &d, &raw
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
-		v.add("to", "must not be before from")
+		v.Add("to", "must not be before from")
 	}
-	if len(v.errs) > 0 {
-		return f, echo, ErrValidation("A query parameter is invalid.", v.errs...)
+	if err := v.Err("A query parameter is invalid."); err != nil {
+		return f, echo, err
 	}
 	return f, echo, nil
 }
@@ -196,12 +195,7 @@ type CalibrateRequest struct {
 func (s *Server) calibrate(c *gin.Context) {
 	var req CalibrateRequest
 	if c.Request.ContentLength != 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {
-		body, err := readJSONBody(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if err := decodeStrict(body, &req); err != nil {
+		if err := readJSON(c, &req); err != nil {
 			fail(c, err)
 			return
 		}
@@ -218,17 +212,4 @@ func (s *Server) calibrate(c *gin.Context) {
 	logger(c).Info("calibration run", "actor", "admin", "samples", rep.Samples, "applied", rep.Applied, "refused", rep.Refused, "force", req.Force)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, rep)
-}
-
-// trackRecordBlock is the calibration block of a forecast posted without one: the
-// category's track record from the scorecard's definitions (sample_size resolved
-// forecasts, their Brier score, and historical_accuracy = the share whose rounded
-// probability matched the outcome), with temperature 1 (no tempering reported).
-func trackRecordBlock(ctx context.Context, db *gorm.DB, category string) (models.JSON, error) {
-	tr, err := calibration.LoadTrackRecord(ctx, db, category)
-	if err != nil {
-		return nil, err
-	}
-	return marshalJSON(CalibrationDTO{Category: category, Temperature: 1, HistoricalAccuracy: tr.HistoricalAccuracy,
-		BrierScore: tr.BrierScore, SampleSize: tr.SampleSize})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"geopol/forecast"
 	"geopol/handlers"
 )
 
@@ -14,7 +15,7 @@ import (
 // probability and ensemble probabilities (tkg < 0: none), and no calibration block.
 func forecastReq(t *testing.T, category, code string, p, llm, tkg float64) []byte {
 	t.Helper()
-	req, err := handlers.GoldenRequest("syria")
+	req, err := forecast.GoldenRequest("syria")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func (e *env) newForecast(body []byte) string {
 	if rec.Code != http.StatusCreated {
 		e.t.Fatalf("POST forecast: %d %s", rec.Code, rec.Body)
 	}
-	return decode[handlers.ForecastResponse](e.t, rec).ForecastID
+	return decode[forecast.ForecastResponse](e.t, rec).ForecastID
 }
 
 // resolve POSTs an outcome body for a forecast.
@@ -62,7 +63,7 @@ func TestPostOutcome(t *testing.T) {
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("POST outcome: %d %s", rec.Code, rec.Body)
 		}
-		got := decode[handlers.OutcomeResponse](t, rec)
+		got := decode[forecast.OutcomeResponse](t, rec)
 		if got.ForecastID != id || got.Outcome != 1 || got.Status != "resolved" || !got.Scored || got.ResolutionMethod != "manual" ||
 			len(got.EvidenceGdeltIDs) != 1 || got.EvidenceGdeltIDs[0] != "881990960" || got.Notes == nil || len(got.History) != 0 {
 			t.Errorf("created outcome: %+v", got)
@@ -74,7 +75,7 @@ func TestPostOutcome(t *testing.T) {
 			t.Errorf("resolution_date %v is not now", got.ResolutionDate)
 		}
 		read := e.do(http.MethodGet, "/api/v1/forecasts/"+id+"/outcome", nil)
-		if read.Code != http.StatusOK || decode[handlers.OutcomeResponse](t, read).Outcome != 1 {
+		if read.Code != http.StatusOK || decode[forecast.OutcomeResponse](t, read).Outcome != 1 {
 			t.Errorf("GET outcome: %d %s", read.Code, read.Body)
 		}
 
@@ -89,12 +90,12 @@ func TestPostOutcome(t *testing.T) {
 		if put.Code != http.StatusOK {
 			t.Fatalf("PUT: %d %s", put.Code, put.Body)
 		}
-		fixed := decode[handlers.OutcomeResponse](t, put)
+		fixed := decode[forecast.OutcomeResponse](t, put)
 		if fixed.Outcome != 0 || len(fixed.History) != 1 || fixed.History[0].Outcome != 1 || fixed.History[0].ReplacedAt == nil ||
 			fixed.History[0].EvidenceGdeltIDs[0] != "881990960" || *fixed.Notes != "retracted by the source" {
 			t.Errorf("corrected: %+v", fixed)
 		}
-		if again := e.do(http.MethodPut, "/api/v1/admin/forecasts/"+id+"/outcome", []byte(`{"outcome":1}`), admin...); len(decode[handlers.OutcomeResponse](t, again).History) != 2 {
+		if again := e.do(http.MethodPut, "/api/v1/admin/forecasts/"+id+"/outcome", []byte(`{"outcome":1}`), admin...); len(decode[forecast.OutcomeResponse](t, again).History) != 2 {
 			t.Errorf("second correction: %s", again.Body)
 		}
 		if rec := e.do(http.MethodPut, "/api/v1/admin/forecasts/"+id+"/outcome", []byte(`{"outcome":1}`)); rec.Code != http.StatusUnauthorized {
@@ -135,7 +136,7 @@ func TestPostOutcome(t *testing.T) {
 
 		// Annulled outcomes are stored but never scored.
 		annulled := e.resolve(unresolved, `{"status":"annulled","notes":"question overtaken by events"}`)
-		if a := decode[handlers.OutcomeResponse](t, annulled); annulled.Code != http.StatusCreated || a.Scored || a.Status != "annulled" {
+		if a := decode[forecast.OutcomeResponse](t, annulled); annulled.Code != http.StatusCreated || a.Scored || a.Status != "annulled" {
 			t.Errorf("annulled: %d %s", annulled.Code, annulled.Body)
 		}
 		card := decode[handlers.ScorecardResponse](t, e.do(http.MethodGet, "/api/v1/calibration/scorecard", nil))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"geopol/calibration"
+	"geopol/forecast"
 	"geopol/handlers"
 )
 
@@ -146,7 +147,7 @@ func TestScorecardWeightsAndCalibrationBlock(t *testing.T) {
 		// 9 of 12 calls right (the 3 "no" outcomes at p = 0.7 were wrong).
 		body := forecastReq(t, "conflict", "18", 0.55, 0.6, 0.5)
 		first := e.post(body, "Idempotency-Key", "calibration-block-1")
-		f := decode[handlers.ForecastResponse](t, first)
+		f := decode[forecast.ForecastResponse](t, first)
 		if first.Code != http.StatusCreated || f.Calibration.SampleSize != 12 || f.Calibration.Category != "conflict" ||
 			f.Calibration.Temperature != 1 || math.Abs(f.Calibration.HistoricalAccuracy-0.75) > 1e-9 {
 			t.Errorf("calibration block: %d %+v", first.Code, f.Calibration)
@@ -159,7 +160,7 @@ func TestScorecardWeightsAndCalibrationBlock(t *testing.T) {
 			t.Errorf("idempotent retry: %d %s", retry.Code, retry.Body)
 		}
 		// Other categories have no record yet.
-		d := decode[handlers.ForecastResponse](t, e.post(forecastReq(t, "diplomatic", "04", 0.3, 0.3, 0.3)))
+		d := decode[forecast.ForecastResponse](t, e.post(forecastReq(t, "diplomatic", "04", 0.3, 0.3, 0.3)))
 		if d.Calibration.SampleSize != 0 || d.Calibration.BrierScore != nil || d.Calibration.HistoricalAccuracy != 0 {
 			t.Errorf("diplomatic block: %+v", d.Calibration)
 		}

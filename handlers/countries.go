@@ -7,29 +7,30 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"geopol/codes"
+	"geopol/forecast"
 	"geopol/models"
 )
 
 // loadRiskInputs reads the forecasts that matter for risk now or a week ago: those not
 // expired a week ago. An empty iso reads every country.
-func (s *Server) loadRiskInputs(c *gin.Context, iso string) ([]riskInput, error) {
+func (s *Server) loadRiskInputs(c *gin.Context, iso string) ([]forecast.RiskInput, error) {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	now := s.Now()
 	q := s.DB.WithContext(ctx).Model(&models.Prediction{}).
 		Select("id", "country_iso", "question", "probability", "cameo_root_code", "created_at", "expires_at").
-		Where("country_iso IS NOT NULL AND expires_at > ? AND created_at <= ?", now.Add(-RiskTrendDelta), now)
+		Where("country_iso IS NOT NULL AND expires_at > ? AND created_at <= ?", now.Add(-forecast.RiskTrendDelta), now)
 	if iso != "" {
 		q = q.Where("country_iso = ?", iso)
 	}
-	var rows []riskInput
+	var rows []forecast.RiskInput
 	err := q.Find(&rows).Error
 	return rows, err
 }
 
 // summaries returns every country's summary, cached under the global generation.
-func (s *Server) summaries(c *gin.Context) ([]CountryRiskSummary, []byte, error) {
-	var out []CountryRiskSummary
+func (s *Server) summaries(c *gin.Context) ([]forecast.CountryRiskSummary, []byte, error) {
+	var out []forecast.CountryRiskSummary
 	key := ""
 	if gen := s.generation(c.Request.Context(), globalGeneration); gen != "" {
 		key = "countries:" + gen
@@ -39,7 +40,7 @@ func (s *Server) summaries(c *gin.Context) ([]CountryRiskSummary, []byte, error)
 		if err != nil {
 			return nil, err
 		}
-		out = summarizeAll(rows, s.Now())
+		out = forecast.SummarizeAll(rows, s.Now())
 		return out, nil
 	})
 	if err == nil && out == nil {
@@ -48,7 +49,7 @@ func (s *Server) summaries(c *gin.Context) ([]CountryRiskSummary, []byte, error)
 	return out, b, err
 }
 
-// listCountries returns a CountryRiskSummary for every country with active forecasts.
+// listCountries returns a forecast.CountryRiskSummary for every country with active forecasts.
 func (s *Server) listCountries(c *gin.Context) {
 	_, b, err := s.summaries(c)
 	if err != nil {
@@ -65,9 +66,9 @@ func (s *Server) riskMap(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]RiskMapEntry, len(all))
+	out := make([]forecast.RiskMapEntry, len(all))
 	for i, sum := range all {
-		out[i] = RiskMapEntry{ISOCode: sum.ISOCode, RiskScore: sum.RiskScore, ForecastCount: sum.ForecastCount, TopQuestion: sum.TopQuestion}
+		out[i] = forecast.RiskMapEntry{ISOCode: sum.ISOCode, RiskScore: sum.RiskScore, ForecastCount: sum.ForecastCount, TopQuestion: sum.TopQuestion}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -94,7 +95,7 @@ func (s *Server) riskSummary(c *gin.Context) {
 		if err != nil {
 			return nil, err
 		}
-		sum, ok := summarize(iso, rows, s.Now())
+		sum, ok := forecast.Summarize(iso, rows, s.Now())
 		if !ok {
 			return nil, ErrNotFound("No active forecasts for " + iso + ".")
 		}

@@ -13,6 +13,7 @@ import (
 	"geopol/codes"
 	"geopol/gdelt"
 	"geopol/models"
+	"geopol/validate"
 )
 
 // eventRoutes registers the GDELT event store and ingest-run endpoints on the keyed group.
@@ -22,19 +23,16 @@ func (s *Server) eventRoutes(g *gin.RouterGroup) {
 	g.GET("/ingest-runs", s.listIngestRuns)
 }
 
-// EventURL is the API path of a GDELT event, as evidence links carry it.
-func EventURL(id string) string { return "/api/v1/events/" + id }
-
 // eventFilters reads the /events query parameters into a gdelt.Query, collecting every
 // invalid one.
 func eventFilters(c *gin.Context) (gdelt.Query, error) {
 	var q gdelt.Query
-	v := &validator{}
+	v := &validate.Collector{}
 	if raw := c.Query("country"); raw != "" {
 		if iso, ok := codes.NormalizeISO(raw); ok {
 			q.CountryISO = iso
 		} else {
-			v.add("country", "must be an ISO 3166-1 alpha-2 or alpha-3 code")
+			v.Add("country", "must be an ISO 3166-1 alpha-2 or alpha-3 code")
 		}
 	}
 	date := func(name string) int {
@@ -44,24 +42,24 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		}
 		d, err := time.Parse(time.DateOnly, raw)
 		if err != nil {
-			v.add(name, "must be a date like 2019-10-24")
+			v.Add(name, "must be a date like 2019-10-24")
 			return 0
 		}
 		return d.Year()*10000 + int(d.Month())*100 + d.Day()
 	}
 	q.From, q.To = date("from"), date("to")
 	if q.From != 0 && q.To != 0 && q.From > q.To {
-		v.add("to", "must not be before from")
+		v.Add("to", "must not be before from")
 	}
 	if raw := c.Query("root_code"); raw != "" {
 		if !codes.ValidRoot(raw) {
-			v.add("root_code", `must be a CAMEO root code "01" to "20"`)
+			v.Add("root_code", `must be a CAMEO root code "01" to "20"`)
 		}
 		q.RootCode = raw
 	}
 	if raw := c.Query("code"); raw != "" {
 		if len(raw) > 4 || strings.Trim(raw, "0123456789") != "" {
-			v.add("code", "must be a CAMEO event code prefix of 1 to 4 digits")
+			v.Add("code", "must be a CAMEO event code prefix of 1 to 4 digits")
 		}
 		q.CodePrefix = raw
 	}
@@ -72,7 +70,7 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		}
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < min || n > max {
-			v.add(name, "must be a whole number from %d to %d", min, max)
+			v.Add(name, "must be a whole number from %d to %d", min, max)
 		}
 		return n
 	}
@@ -85,7 +83,7 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		}
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil || f < -10 || f > 10 {
-			v.add(name, "must be a Goldstein value from -10 to 10")
+			v.Add(name, "must be a Goldstein value from -10 to 10")
 			return nil
 		}
 		return &f
@@ -93,7 +91,7 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 	q.MinGoldstein, q.MaxGoldstein = floatParam("min_goldstein"), floatParam("max_goldstein")
 	if raw := c.Query("actor"); raw != "" {
 		if len(raw) > 30 || strings.Trim(strings.ToUpper(raw), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
-			v.add("actor", "must be a CAMEO actor code prefix (letters and digits)")
+			v.Add("actor", "must be a CAMEO actor code prefix (letters and digits)")
 		}
 		q.Actor = strings.ToUpper(raw)
 	}
@@ -102,8 +100,8 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		return q, err
 	}
 	q.Limit = limit
-	if len(v.errs) > 0 {
-		return q, ErrValidation("A query parameter is invalid.", v.errs...)
+	if err := v.Err("A query parameter is invalid."); err != nil {
+		return q, err
 	}
 	return q, nil
 }

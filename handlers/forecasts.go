@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"geopol/forecast"
 	"geopol/gdelt"
 	"geopol/models"
 )
@@ -22,10 +22,7 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 
 var (
 	validIdempotencyKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
-	// idempotencyNamespace derives forecast ids from (client, Idempotency-Key), so a retry
-	// maps to the same primary key and can never insert a second row.
-	idempotencyNamespace = uuid.MustParse("6f1c3d1e-8b7a-4f59-9a4e-3c2b1d0e9f87")
-	unprintable          = regexp.MustCompile(`[^\x20-\x7e]`)
+	unprintable         = regexp.MustCompile(`[^\x20-\x7e]`)
 )
 
 // forecastRoutes registers the forecast and country endpoints on the keyed group.
@@ -53,13 +50,8 @@ func (s *Server) createForecast(c *gin.Context) {
 			FieldError{Field: IdempotencyKeyHeader, Message: "must be 1 to 255 visible ASCII characters"}))
 		return
 	}
-	body, err := readJSONBody(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var req ForecastRequest
-	if err := decodeStrict(body, &req); err != nil {
+	var req forecast.ForecastRequest
+	if err := readJSON(c, &req); err != nil {
 		fail(c, err)
 		return
 	}
@@ -73,14 +65,14 @@ func (s *Server) createForecast(c *gin.Context) {
 	}
 	id := ""
 	if idemKey != "" {
-		id = uuid.NewSHA1(idempotencyNamespace, []byte(c.GetString(ctxClient)+"\x00"+idemKey)).String()
+		id = forecast.IdempotencyID(c.GetString(ctxClient), idemKey)
 	}
-	row, err := CreateForecast(ctx, s.DB, &req, id, s.Now())
+	row, err := forecast.Create(ctx, s.DB, &req, id, s.Now())
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	resp, err := forecastFromRow(row)
+	resp, err := forecast.FromRow(row)
 	if err != nil {
 		fail(c, err)
 		return
@@ -99,75 +91,12 @@ func (s *Server) createForecast(c *gin.Context) {
 	writeJSON(c, http.StatusCreated, b, "no-store")
 }
 
-// CreateForecast validates req and stores it as a new forecast: the one path POST and
-// the seed command share. With a non-empty id (derived from an Idempotency-Key), a
-// forecast already stored under that id is returned when it carries the same content,
-// and a 409 problem when it does not; no second row is ever written.
-func CreateForecast(ctx context.Context, db *gorm.DB, req *ForecastRequest, id string, now time.Time) (*models.Prediction, error) {
-	if err := req.Validate(now); err != nil {
-		return nil, err
-	}
-	idempotent := id != ""
-	if !idempotent {
-		id = uuid.NewString()
-	}
-	row, err := req.toRow(id, now)
-	if err != nil {
-		return nil, err
-	}
-	// Without a calibration block from the engine, the forecast carries its category's
-	// real track record (sample_size, brier_score, historical_accuracy over resolved
-	// outcomes, as the scorecard computes them) rather than an empty one.
-	if req.Calibration == nil {
-		if row.Calibration, err = trackRecordBlock(ctx, db, req.Category); err != nil {
-			return nil, err
-		}
-	}
-	err = db.WithContext(ctx).Create(row).Error
-	if err == nil || !idempotent || !errors.Is(err, gorm.ErrDuplicatedKey) {
-		return row, err
-	}
-	var stored models.Prediction
-	if err := db.WithContext(ctx).Take(&stored, "id = ?", id).Error; err != nil {
-		return nil, err
-	}
-	if !sameForecast(&stored, row, req) {
-		return nil, ErrConflict("This Idempotency-Key was already used for a different forecast.")
-	}
-	return &stored, nil
-}
-
-// sameForecast reports whether a retried request carries the forecast already stored:
-// every field the client sent must match. Server-chosen values (created_at, expires_at
-// when derived from the horizon, the calibration block when filled in from the track
-// record) are allowed to differ.
-func sameForecast(stored, retry *models.Prediction, req *ForecastRequest) bool {
-	same := stored.Question == retry.Question && stored.PredictionText == retry.PredictionText &&
-		stored.Probability == retry.Probability && stored.Confidence == retry.Confidence &&
-		stored.HorizonDays == retry.HorizonDays && stored.Category == retry.Category &&
-		eqPtr(stored.CameoRootCode, retry.CameoRootCode) && eqPtr(stored.CountryISO, retry.CountryISO) &&
-		stored.ReasoningSummary == retry.ReasoningSummary && stored.EvidenceCount == retry.EvidenceCount &&
-		string(stored.Scenarios) == string(retry.Scenarios) && string(stored.EnsembleInfo) == string(retry.EnsembleInfo) &&
-		string(stored.Entities) == string(retry.Entities)
-	if req.Calibration != nil {
-		same = same && string(stored.Calibration) == string(retry.Calibration)
-	}
-	if req.ExpiresAt != nil {
-		same = same && stored.ExpiresAt.Equal(retry.ExpiresAt)
-	}
-	return same
-}
-
-func eqPtr[T comparable](a, b *T) bool {
-	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
-}
-
-// loadForecast returns the encoded ForecastResponse for id, from the cache when it can.
-func (s *Server) loadForecast(c *gin.Context, id string) (*ForecastResponse, []byte, error) {
+// loadForecast returns the encoded forecast.ForecastResponse for id, from the cache when it can.
+func (s *Server) loadForecast(c *gin.Context, id string) (*forecast.ForecastResponse, []byte, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, nil, ErrNotFound("No forecast has id " + quoteID(id) + ".")
 	}
-	var resp *ForecastResponse
+	var resp *forecast.ForecastResponse
 	b, err := s.cachedJSON(c, "forecast:"+id, s.Config.CacheTTLForecast, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
@@ -179,7 +108,7 @@ func (s *Server) loadForecast(c *gin.Context, id string) (*ForecastResponse, []b
 			return nil, err
 		}
 		var err error
-		resp, err = forecastFromRow(&row)
+		resp, err = forecast.FromRow(&row)
 		return resp, err
 	})
 	return resp, b, err
@@ -197,8 +126,8 @@ func (s *Server) getForecast(c *gin.Context) {
 
 // ScenariosResponse is the body of GET /forecasts/{id}/scenarios.
 type ScenariosResponse struct {
-	ForecastID string        `json:"forecast_id"`
-	Scenarios  []ScenarioDTO `json:"scenarios"`
+	ForecastID string                 `json:"forecast_id"`
+	Scenarios  []forecast.ScenarioDTO `json:"scenarios"`
 }
 
 // getScenarios returns the scenario tree alone.
@@ -209,7 +138,7 @@ func (s *Server) getScenarios(c *gin.Context) {
 		return
 	}
 	if resp == nil { // served from the cache: decode the stored forecast
-		resp = &ForecastResponse{}
+		resp = &forecast.ForecastResponse{}
 		if err := json.Unmarshal(b, resp); err != nil {
 			fail(c, err)
 			return
@@ -233,7 +162,7 @@ func quoteID(id string) string {
 
 // verifyEvidence answers 422 naming each cited GDELT event the event store does not hold.
 // An empty store (nothing ingested yet) cannot tell, so it accepts everything.
-func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error {
+func (s *Server) verifyEvidence(ctx context.Context, req *forecast.ForecastRequest) error {
 	sqlDB, err := s.GDELT.DB.DB()
 	if err != nil {
 		return err
@@ -243,7 +172,7 @@ func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error
 	}
 	paths := map[int64][]string{}
 	var ids []int64
-	walkEvidence(req.Scenarios, "scenarios", func(path string, e *EvidenceDTO) {
+	forecast.WalkEvidence(req.Scenarios, "scenarios", func(path string, e *forecast.EvidenceDTO) {
 		if e.GdeltEventID == nil {
 			return
 		}

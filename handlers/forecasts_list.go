@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"geopol/codes"
+	"geopol/forecast"
 	"geopol/models"
 )
 
@@ -20,6 +21,13 @@ const (
 	defaultListLimit = 10
 	maxListLimit     = 50
 )
+
+// Page is a cursor-paginated list.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+	HasMore    bool    `json:"has_more"`
+}
 
 // cursor is a keyset position in a list ordered by (created_at DESC, id DESC), bound to
 // the list it came from (its scope). On the wire it is opaque: base64url of
@@ -121,14 +129,14 @@ func (s *Server) countryForecasts(c *gin.Context) {
 }
 
 // pageOf maps up to limit rows (one more was fetched to learn whether more exist).
-func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*ForecastResponse], error) {
-	page := &Page[*ForecastResponse]{Items: []*ForecastResponse{}}
+func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*forecast.ForecastResponse], error) {
+	page := &Page[*forecast.ForecastResponse]{Items: []*forecast.ForecastResponse{}}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.HasMore = true
 	}
 	for i := range rows {
-		f, err := forecastFromRow(&rows[i])
+		f, err := forecast.FromRow(&rows[i])
 		if err != nil {
 			return nil, err
 		}

@@ -10,20 +10,21 @@ import (
 	"testing"
 	"time"
 
+	"geopol/forecast"
 	"geopol/handlers"
 	"geopol/store"
 )
 
-type forecastPage = handlers.Page[*handlers.ForecastResponse]
+type forecastPage = handlers.Page[*forecast.ForecastResponse]
 
 // insertFor stores n valid forecasts for a country through CreateForecast, all created
 // at the given instant (ties exercise the id tie-break of the keyset).
 func (e *env) insertFor(iso string, n int, at time.Time, seed uint64) []string {
 	e.t.Helper()
 	ids := make([]string, 0, n)
-	for _, req := range handlers.RandomForecasts(seed, n) {
+	for _, req := range forecast.RandomForecasts(seed, n) {
 		req.CountryISO = &iso
-		row, err := handlers.CreateForecast(context.Background(), e.db, req, "", at)
+		row, err := forecast.Create(context.Background(), e.db, req, "", at)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"geopol/codes"
+	"geopol/forecast"
 	"geopol/handlers"
 	"geopol/models"
 )
@@ -21,7 +22,7 @@ var (
 
 func golden(t *testing.T, name string) []byte {
 	t.Helper()
-	req, err := handlers.GoldenRequest(name)
+	req, err := forecast.GoldenRequest(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +47,13 @@ func (e *env) count() int64 {
 // server-assigned id and times.
 func TestPostThenGetRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		for _, name := range handlers.GoldenFixtures() {
+		for _, name := range forecast.GoldenFixtures() {
 			body := golden(t, name)
 			rec := e.post(body)
 			if rec.Code != http.StatusCreated {
 				t.Fatalf("%s: POST %d %s", name, rec.Code, rec.Body)
 			}
-			created := decode[handlers.ForecastResponse](t, rec)
+			created := decode[forecast.ForecastResponse](t, rec)
 			if loc := rec.Header().Get("Location"); loc != "/api/v1/forecasts/"+created.ForecastID {
 				t.Errorf("Location = %q", loc)
 			}

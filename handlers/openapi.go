@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"geopol/apidoc"
 	"github.com/gin-gonic/gin"
 )
 
@@ -61,7 +63,7 @@ var apiDocs = sync.OnceValues(func() (*builtDocs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi.yaml to JSON: %w", err)
 	}
-	page, err := renderDocs(doc)
+	page, err := apidoc.Render(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"geopol/forecast"
 	"geopol/gdelt"
 	"geopol/handlers"
 	"geopol/store/storetest"
@@ -39,8 +40,8 @@ func TestOpenAPITour(t *testing.T) {
 		expect(405, "DELETE", "/api/v1/health", nil)
 
 		ids := map[string]string{}
-		for _, name := range handlers.GoldenFixtures() {
-			f := unmarshal[handlers.ForecastResponse](t, expect(201, "POST", "/api/v1/forecasts", golden(t, name), "Idempotency-Key", "tour-"+name))
+		for _, name := range forecast.GoldenFixtures() {
+			f := unmarshal[forecast.ForecastResponse](t, expect(201, "POST", "/api/v1/forecasts", golden(t, name), "Idempotency-Key", "tour-"+name))
 			ids[name] = f.ForecastID
 		}
 		expect(201, "POST", "/api/v1/forecasts", golden(t, "syria"), "Idempotency-Key", "tour-syria")
@@ -60,11 +61,11 @@ func TestOpenAPITour(t *testing.T) {
 
 		// A second Syria forecast, so that a page of one has a next page to follow.
 		expect(201, "POST", "/api/v1/forecasts", golden(t, "syria"), "Idempotency-Key", "tour-syria-2")
-		page := unmarshal[handlers.Page[handlers.ForecastResponse]](t, expect(200, "GET", "/api/v1/forecasts/country/sy?limit=1", nil))
+		page := unmarshal[handlers.Page[forecast.ForecastResponse]](t, expect(200, "GET", "/api/v1/forecasts/country/sy?limit=1", nil))
 		if page.NextCursor == nil || !page.HasMore {
 			t.Fatalf("two Syria forecasts, limit=1: no next page (%+v)", page)
 		}
-		next := unmarshal[handlers.Page[handlers.ForecastResponse]](t,
+		next := unmarshal[handlers.Page[forecast.ForecastResponse]](t,
 			expect(200, "GET", "/api/v1/forecasts/country/SYR?limit=1&cursor="+url.QueryEscape(*page.NextCursor), nil))
 		if len(next.Items) != 1 || next.Items[0].ForecastID == page.Items[0].ForecastID || next.NextCursor != nil {
 			t.Errorf("second page: %+v after %s", next, page.Items[0].ForecastID)

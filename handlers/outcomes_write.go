@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"geopol/forecast"
 	"geopol/models"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) createOutcome(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	row, err := v.record(c.Param("id"))
+	row, err := v.Record(c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -83,7 +84,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 			}
 			return err
 		}
-		old, err := outcomeFromRow(&row)
+		old, err := forecast.OutcomeFromRow(&row)
 		if err != nil {
 			return err
 		}
@@ -94,7 +95,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		next, err := v.record(id)
+		next, err := v.Record(id)
 		if err != nil {
 			return err
 		}

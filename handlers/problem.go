@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
+
+	"geopol/apidoc"
+	"geopol/forecast"
+	"geopol/validate"
 )
 
 // ProblemContentType is the media type of every error response (RFC 9457).
@@ -24,12 +27,8 @@ type Problem struct {
 	Errors   []FieldError `json:"errors,omitempty"`
 }
 
-// FieldError names one invalid input by its JSON path (for example
-// "scenarios[0].probability") or query parameter.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// FieldError names one invalid input by its JSON path or query parameter.
+type FieldError = validate.FieldError
 
 // APIError is the one error type handlers return. The renderer turns it into a Problem;
 // Cause, when set, is logged and never sent to the client.
@@ -53,7 +52,7 @@ func (e *APIError) Unwrap() error { return e.Cause }
 // problemType gives each problem class a stable type URI: a fragment of the /docs page,
 // which documents every class ("Validation Failed" -> /docs#problem-validation-failed).
 func problemType(title string) string {
-	return "/docs#problem-" + strings.ToLower(strings.ReplaceAll(title, " ", "-"))
+	return "/docs#" + apidoc.ProblemAnchor(title)
 }
 
 func newError(status int, title, detail string) *APIError {
@@ -93,9 +92,17 @@ func ErrUnavailable(detail string, cause error) *APIError {
 func asAPIError(err error) *APIError {
 	var api *APIError
 	var tooBig *http.MaxBytesError
+	var invalid *validate.Error
+	var syntax *validate.SyntaxError
 	switch {
 	case errors.As(err, &api):
 		return api
+	case errors.As(err, &invalid):
+		return ErrValidation(invalid.Detail, invalid.Fields...)
+	case errors.As(err, &syntax):
+		return ErrBadRequest(syntax.Detail)
+	case errors.Is(err, forecast.ErrIdempotencyConflict):
+		return ErrConflict("This Idempotency-Key was already used for a different forecast.")
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return ErrNotFound("The requested resource does not exist.")
 	case errors.Is(err, gorm.ErrDuplicatedKey):

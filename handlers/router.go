@@ -10,7 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"geopol/apikey"
 	"geopol/config"
+	"geopol/ratelimit"
 	"geopol/store"
 )
 
@@ -24,9 +26,9 @@ type Server struct {
 	// Now is the clock for "active" and ages; tests may replace it.
 	Now func() time.Time
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
-	Limiter *RateLimiter
+	Limiter *ratelimit.Limiter
 
-	access accessState // API-key bookkeeping of this process (zero value ready)
+	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 }
 
 // NewRouter builds the Gin engine with every route and middleware.

@@ -1,4 +1,4 @@
-package handlers
+package forecast
 
 import (
 	"math"
@@ -47,8 +47,27 @@ func SeverityOf(cameoRoot *string) float64 {
 	return 0.5
 }
 
-// riskInput is the part of a forecast the risk formula reads.
-type riskInput struct {
+// CountryRiskSummary is one country's risk as the globe's country layer shows it.
+type CountryRiskSummary struct {
+	ISOCode        string    `json:"iso_code"`
+	RiskScore      float64   `json:"risk_score"`
+	ForecastCount  int       `json:"forecast_count"`
+	TopQuestion    string    `json:"top_question"`
+	TopProbability float64   `json:"top_probability"`
+	Trend          string    `json:"trend"`
+	LastUpdated    time.Time `json:"last_updated"`
+}
+
+// RiskMapEntry is one country of the choropleth.
+type RiskMapEntry struct {
+	ISOCode       string  `json:"iso_code"`
+	RiskScore     float64 `json:"risk_score"`
+	ForecastCount int     `json:"forecast_count"`
+	TopQuestion   string  `json:"top_question"`
+}
+
+// RiskInput is the part of a forecast the risk formula reads.
+type RiskInput struct {
 	ID            string
 	CountryISO    string
 	Question      string
@@ -58,12 +77,12 @@ type riskInput struct {
 	ExpiresAt     time.Time
 }
 
-func activeAt(f riskInput, t time.Time) bool {
+func activeAt(f RiskInput, t time.Time) bool {
 	return !f.CreatedAt.After(t) && f.ExpiresAt.After(t)
 }
 
 // riskScore applies the formula at time t; ok is false when no forecast is active.
-func riskScore(fs []riskInput, t time.Time) (score float64, ok bool) {
+func riskScore(fs []RiskInput, t time.Time) (score float64, ok bool) {
 	var num, den float64
 	for _, f := range fs {
 		if !activeAt(f, t) {
@@ -79,9 +98,9 @@ func riskScore(fs []riskInput, t time.Time) (score float64, ok bool) {
 	return num / den, true
 }
 
-// summarize builds a country's summary at now from its forecasts (active now or a week
+// Summarize builds a country's summary at now from its forecasts (active now or a week
 // ago); ok is false when none is active now.
-func summarize(iso string, fs []riskInput, now time.Time) (CountryRiskSummary, bool) {
+func Summarize(iso string, fs []RiskInput, now time.Time) (CountryRiskSummary, bool) {
 	score, ok := riskScore(fs, now)
 	if !ok {
 		return CountryRiskSummary{}, false
@@ -94,7 +113,7 @@ func summarize(iso string, fs []riskInput, now time.Time) (CountryRiskSummary, b
 	case d < -RiskDeadband:
 		sum.Trend = "falling"
 	}
-	var top *riskInput
+	var top *RiskInput
 	for i := range fs {
 		f := &fs[i]
 		if !activeAt(*f, now) {
@@ -112,15 +131,15 @@ func summarize(iso string, fs []riskInput, now time.Time) (CountryRiskSummary, b
 	return sum, true
 }
 
-// summarizeAll groups forecasts by country and summarises each, riskiest first.
-func summarizeAll(fs []riskInput, now time.Time) []CountryRiskSummary {
-	byCountry := map[string][]riskInput{}
+// SummarizeAll groups forecasts by country and summarises each, riskiest first.
+func SummarizeAll(fs []RiskInput, now time.Time) []CountryRiskSummary {
+	byCountry := map[string][]RiskInput{}
 	for _, f := range fs {
 		byCountry[f.CountryISO] = append(byCountry[f.CountryISO], f)
 	}
 	out := []CountryRiskSummary{}
 	for iso, list := range byCountry {
-		if s, ok := summarize(iso, list, now); ok {
+		if s, ok := Summarize(iso, list, now); ok {
 			out = append(out, s)
 		}
 	}

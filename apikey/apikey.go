@@ -1,4 +1,8 @@
-package handlers
+// Package apikey is the lifecycle of geopol's API keys: generation (gp_live_ plus 256
+// random bits), the SHA-256 that is the only form stored, creation, lookup for
+// authentication (with the shared Redis cache and its revocation markers), revocation
+// and the throttled last_used_at record. The HTTP middleware and the CLI both call it.
+package apikey
 
 import (
 	"context"
@@ -10,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,14 +21,15 @@ import (
 
 	"geopol/models"
 	"geopol/store"
+	"geopol/validate"
 )
 
-// APIKeyPrefix starts every API key, so a leaked key is recognisable (secret scanners,
+// Prefix starts every API key, so a leaked key is recognisable (secret scanners,
 // logs) and cannot be mistaken for another credential.
-const APIKeyPrefix = "gp_live_"
+const Prefix = "gp_live_"
 
-// apiKeyRandomLen base62 characters carry 43 * log2(62) = 256.03 bits of entropy.
-const apiKeyRandomLen = 43
+// randomLen base62 characters carry 43 * log2(62) = 256.03 bits of entropy.
+const randomLen = 43
 
 // DisplayPrefixLen is how much of a key is kept in api_keys.prefix (varchar(12)):
 // "gp_live_" and four random characters, enough for a human to tell keys apart.
@@ -36,18 +40,18 @@ const MaxClientNameLen = 100
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// apiKeyFormat is what a well-formed key looks like; anything else is refused before
+// keyFormat is what a well-formed key looks like; anything else is refused before
 // the database is asked.
-var apiKeyFormat = regexp.MustCompile(`^gp_live_[0-9A-Za-z]{43}$`)
+var keyFormat = regexp.MustCompile(`^gp_live_[0-9A-Za-z]{43}$`)
 
 // ErrAmbiguousPrefix is returned when a display prefix names more than one key.
 var ErrAmbiguousPrefix = errors.New("several keys share this prefix; revoke by id")
 
-// NewAPIKey returns a fresh random key. Characters are drawn by rejection sampling
+// New returns a fresh random key. Characters are drawn by rejection sampling
 // from crypto/rand, so each of the 62 symbols is equally likely.
-func NewAPIKey() (string, error) {
-	out := make([]byte, 0, len(APIKeyPrefix)+apiKeyRandomLen)
-	out = append(out, APIKeyPrefix...)
+func New() (string, error) {
+	out := make([]byte, 0, len(Prefix)+randomLen)
+	out = append(out, Prefix...)
 	buf := make([]byte, 64)
 	for len(out) < cap(out) {
 		if _, err := rand.Read(buf); err != nil {
@@ -63,11 +67,11 @@ func NewAPIKey() (string, error) {
 	return string(out), nil
 }
 
-// WellFormedAPIKey reports whether s has the shape of a geopol API key.
-func WellFormedAPIKey(s string) bool { return apiKeyFormat.MatchString(s) }
+// WellFormed reports whether s has the shape of a geopol API key.
+func WellFormed(s string) bool { return keyFormat.MatchString(s) }
 
-// HashAPIKey is the only form of a key the database and the cache ever hold.
-func HashAPIKey(key string) string {
+// Hash is the only form of a key the database and the cache ever hold.
+func Hash(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
 }
@@ -101,43 +105,43 @@ func printable(s string) bool {
 	return true
 }
 
-// CreateAPIKey stores a new key for client and returns it with its row. The key itself
+// Create stores a new key for client and returns it with its row. The key itself
 // is returned only here; the row holds its SHA-256 and display prefix.
-func CreateAPIKey(ctx context.Context, db *gorm.DB, client string) (string, *models.ApiKey, error) {
+func Create(ctx context.Context, db *gorm.DB, client string) (string, *models.ApiKey, error) {
 	name, msg := NormalizeClientName(client)
 	if msg != "" {
-		return "", nil, ErrValidation("The client name is invalid.", FieldError{Field: "client_name", Message: msg})
+		return "", nil, validate.Failed("The client name is invalid.", validate.FieldError{Field: "client_name", Message: msg})
 	}
-	key, err := NewAPIKey()
+	key, err := New()
 	if err != nil {
 		return "", nil, err
 	}
-	row := &models.ApiKey{KeyHash: HashAPIKey(key), Prefix: key[:DisplayPrefixLen], ClientName: name, CreatedAt: store.Now()}
+	row := &models.ApiKey{KeyHash: Hash(key), Prefix: key[:DisplayPrefixLen], ClientName: name, CreatedAt: store.Now()}
 	if err := db.WithContext(ctx).Create(row).Error; err != nil {
 		return "", nil, err
 	}
 	return key, row, nil
 }
 
-// ListAPIKeys returns every key, revoked ones included, oldest first.
-func ListAPIKeys(ctx context.Context, db *gorm.DB) ([]models.ApiKey, error) {
+// List returns every key, revoked ones included, oldest first.
+func List(ctx context.Context, db *gorm.DB) ([]models.ApiKey, error) {
 	var rows []models.ApiKey
 	err := db.WithContext(ctx).Order("id").Find(&rows).Error
 	return rows, err
 }
 
-// FindAPIKey resolves what an operator typed: a numeric id, a display prefix (which
+// Find resolves what an operator typed: a numeric id, a display prefix (which
 // must name exactly one key) or a whole key. gorm.ErrRecordNotFound when none match.
-func FindAPIKey(ctx context.Context, db *gorm.DB, ref string) (*models.ApiKey, error) {
+func Find(ctx context.Context, db *gorm.DB, ref string) (*models.ApiKey, error) {
 	ref = strings.TrimSpace(ref)
 	q := db.WithContext(ctx)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		var row models.ApiKey
 		return &row, q.Where("id = ?", id).Take(&row).Error
 	}
-	if WellFormedAPIKey(ref) {
+	if WellFormed(ref) {
 		var row models.ApiKey
-		return &row, q.Where("key_hash = ?", HashAPIKey(ref)).Take(&row).Error
+		return &row, q.Where("key_hash = ?", Hash(ref)).Take(&row).Error
 	}
 	var rows []models.ApiKey
 	if err := q.Where("prefix = ?", ref).Limit(2).Find(&rows).Error; err != nil {
@@ -152,12 +156,12 @@ func FindAPIKey(ctx context.Context, db *gorm.DB, ref string) (*models.ApiKey, e
 	return nil, ErrAmbiguousPrefix
 }
 
-// RevokeAPIKey marks key id revoked (idempotently: an already revoked key keeps its
+// Revoke marks key id revoked (idempotently: an already revoked key keeps its
 // revocation time) and invalidates its cached lookup, so the next request with it is
 // refused in every process sharing the cache. gorm.ErrRecordNotFound for an unknown
 // id. An error wrapping ErrKeyCacheStale means the database row is revoked but the
 // cache could not be told; retrying is safe.
-func RevokeAPIKey(ctx context.Context, db *gorm.DB, cache store.Cache, id int64) (*models.ApiKey, error) {
+func Revoke(ctx context.Context, db *gorm.DB, cache store.Cache, id int64) (*models.ApiKey, error) {
 	now := store.Now()
 	if err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("id = ? AND revoked_at IS NULL", id).
 		Update("revoked_at", now).Error; err != nil {
@@ -173,13 +177,9 @@ func RevokeAPIKey(ctx context.Context, db *gorm.DB, cache store.Cache, id int64)
 	return &row, nil
 }
 
-// CountActiveAPIKeys counts keys that are not revoked.
-func CountActiveAPIKeys(ctx context.Context, db *gorm.DB) (int64, error) {
+// CountActive counts keys that are not revoked.
+func CountActive(ctx context.Context, db *gorm.DB) (int64, error) {
 	var n int64
 	err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("revoked_at IS NULL").Count(&n).Error
 	return n, err
 }
-
-// lastUsedInterval is the coarsest last_used_at resolution worth a write: at most one
-// UPDATE per key per minute and process, and at most one changed row per minute.
-const lastUsedInterval = time.Minute

@@ -1,16 +1,16 @@
-package handlers
+package forecast
 
 import (
 	"context"
 	"embed"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"geopol/models"
+	"geopol/validate"
 )
 
 // fixtures are the golden forecasts the seed command loads. They are never served unless
@@ -29,13 +29,13 @@ func GoldenRequest(name string) (*ForecastRequest, error) {
 		return nil, fmt.Errorf("no golden fixture %q", name)
 	}
 	var req ForecastRequest
-	if err := decodeStrict(b, &req); err != nil {
+	if err := validate.DecodeStrict(b, &req); err != nil {
 		return nil, fmt.Errorf("fixture %s: %w", name, err)
 	}
 	return &req, nil
 }
 
-// SeedGolden stores the golden fixtures through CreateForecast, the path POST takes.
+// SeedGolden stores the golden fixtures through Create, the path POST takes.
 // Their ids derive from their names, so seeding twice stores nothing new.
 func SeedGolden(ctx context.Context, db *gorm.DB, now time.Time) ([]*models.Prediction, error) {
 	var out []*models.Prediction
@@ -45,25 +45,11 @@ func SeedGolden(ctx context.Context, db *gorm.DB, now time.Time) ([]*models.Pred
 			return out, err
 		}
 		id := uuid.NewSHA1(idempotencyNamespace, []byte("seed\x00"+name)).String()
-		row, err := CreateForecast(ctx, db, req, id, now)
+		row, err := Create(ctx, db, req, id, now)
 		if err != nil {
-			return out, fmt.Errorf("fixture %s: %w", name, describe(err))
+			return out, fmt.Errorf("fixture %s: %w", name, err)
 		}
 		out = append(out, row)
 	}
 	return out, nil
-}
-
-// describe spells out a validation problem for a command-line user.
-func describe(err error) error {
-	api, ok := err.(*APIError)
-	if !ok || len(api.Errors) == 0 {
-		return err
-	}
-	var b strings.Builder
-	b.WriteString(api.Detail)
-	for _, fe := range api.Errors {
-		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
-	}
-	return fmt.Errorf("%s", b.String())
 }

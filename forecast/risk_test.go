@@ -1,4 +1,4 @@
-package handlers
+package forecast
 
 import (
 	"math"
@@ -15,7 +15,7 @@ func TestRiskFormula(t *testing.T) {
 	far := now.Add(90 * day)
 
 	// One forecast created now: weight 1, severity 1.0 (root 19), p 0.6 -> 0.6.
-	one := []riskInput{{ID: "a", Question: "q1", Probability: 0.6, CameoRootCode: code("19"), CreatedAt: now, ExpiresAt: far}}
+	one := []RiskInput{{ID: "a", Question: "q1", Probability: 0.6, CameoRootCode: code("19"), CreatedAt: now, ExpiresAt: far}}
 	if s, ok := riskScore(one, now); !ok || math.Abs(s-0.6) > 1e-12 {
 		t.Errorf("single forecast: %v %v, want 0.6", s, ok)
 	}
@@ -23,11 +23,11 @@ func TestRiskFormula(t *testing.T) {
 	// Two forecasts: a (now, root 19, p 0.6, w 1) and b (14 days old = one half-life,
 	// root 04 -> severity 0.25, p 0.8, w 0.5).
 	// risk = (1*1.0*0.6 + 0.5*0.25*0.8) / (1 + 0.5) = (0.6 + 0.1) / 1.5 = 0.466667
-	two := append(one, riskInput{ID: "b", Question: "q2", Probability: 0.8, CameoRootCode: code("04"), CreatedAt: now.Add(-14 * day), ExpiresAt: far})
+	two := append(one, RiskInput{ID: "b", Question: "q2", Probability: 0.8, CameoRootCode: code("04"), CreatedAt: now.Add(-14 * day), ExpiresAt: far})
 	if s, _ := riskScore(two, now); math.Abs(s-0.7/1.5) > 1e-12 {
 		t.Errorf("two forecasts: %v, want %v", s, 0.7/1.5)
 	}
-	sum, ok := summarize("SYR", two, now)
+	sum, ok := Summarize("SYR", two, now)
 	if !ok || sum.RiskScore != 0.466667 || sum.ForecastCount != 2 || sum.TopQuestion != "q2" || sum.TopProbability != 0.8 || !sum.LastUpdated.Equal(now) {
 		t.Errorf("summary: %+v", sum)
 	}
@@ -37,20 +37,20 @@ func TestRiskFormula(t *testing.T) {
 	}
 
 	// Falling: a week ago a severe forecast that has since expired.
-	fall := []riskInput{
+	fall := []RiskInput{
 		{ID: "c", Question: "old", Probability: 0.9, CameoRootCode: code("20"), CreatedAt: now.Add(-10 * day), ExpiresAt: now.Add(-day)},
 		{ID: "d", Question: "new", Probability: 0.4, CameoRootCode: code("12"), CreatedAt: now.Add(-10 * day), ExpiresAt: far},
 	}
 	// Now: only d -> 0.7*0.4 = 0.28. A week ago (both 3 days old, equal weights):
 	// (0.9*1.0 + 0.4*0.7)/2 = 0.59. Change -0.31: falling.
-	s, _ := summarize("UKR", fall, now)
+	s, _ := Summarize("UKR", fall, now)
 	if s.RiskScore != 0.28 || s.Trend != "falling" || s.ForecastCount != 1 {
 		t.Errorf("falling case: %+v", s)
 	}
 
 	// Stable: same forecast both times, uncoded (severity 0.5): 0.5*0.5 = 0.25 both.
-	stable := []riskInput{{ID: "e", Question: "q", Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: far}}
-	if s, _ := summarize("MMR", stable, now); s.Trend != "stable" || s.RiskScore != 0.25 {
+	stable := []RiskInput{{ID: "e", Question: "q", Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: far}}
+	if s, _ := Summarize("MMR", stable, now); s.Trend != "stable" || s.RiskScore != 0.25 {
 		t.Errorf("stable case: %+v", s)
 	}
 
@@ -60,23 +60,23 @@ func TestRiskFormula(t *testing.T) {
 	threeDays, tenDays := now.Add(-3*day), now.Add(-10*day)
 	for _, c := range []struct {
 		name string
-		fs   []riskInput
+		fs   []RiskInput
 		want string
 	}{
-		{"+0.05", []riskInput{{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far}}, "stable"},
-		{"+0.05 and a little", []riskInput{{Probability: 0.1000001, CreatedAt: threeDays, ExpiresAt: far}}, "rising"},
-		{"-0.05", []riskInput{
+		{"+0.05", []RiskInput{{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far}}, "stable"},
+		{"+0.05 and a little", []RiskInput{{Probability: 0.1000001, CreatedAt: threeDays, ExpiresAt: far}}, "rising"},
+		{"-0.05", []RiskInput{
 			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
 			{Probability: 0.2, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "stable"},
-		{"-0.05 and a little", []riskInput{
+		{"-0.05 and a little", []RiskInput{
 			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
 			{Probability: 0.2000001, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "falling"},
 	} {
-		if s, ok := summarize("FRA", c.fs, now); !ok || s.Trend != c.want {
+		if s, ok := Summarize("FRA", c.fs, now); !ok || s.Trend != c.want {
 			t.Errorf("change %s: trend %q (%+v), want %s", c.name, s.Trend, s, c.want)
 		}
 	}
-	if _, ok := summarize("FRA", []riskInput{{Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: now.Add(-8 * day)}}, now); ok {
+	if _, ok := Summarize("FRA", []RiskInput{{Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: now.Add(-8 * day)}}, now); ok {
 		t.Error("a country with no active forecast must have no summary")
 	}
 }
@@ -95,7 +95,7 @@ func TestSeverityBands(t *testing.T) {
 func TestSummarizeAllOrdersByRisk(t *testing.T) {
 	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	far := now.Add(time.Hour)
-	out := summarizeAll([]riskInput{
+	out := SummarizeAll([]RiskInput{
 		{CountryISO: "AAA", Probability: 0.1, CreatedAt: now, ExpiresAt: far},
 		{CountryISO: "BBB", Probability: 0.9, CreatedAt: now, ExpiresAt: far},
 		{CountryISO: "CCC", Probability: 0.9, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},

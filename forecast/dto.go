@@ -1,4 +1,4 @@
-package handlers
+package forecast
 
 import (
 	"encoding/json"
@@ -11,6 +11,9 @@ import (
 // The wire DTOs of the forecast API (handlers/openapi.yaml), and the mapping between
 // them and the Prediction row (whose JSON columns hold the nested parts). Field names are
 // the wire contract dashboards are written against.
+
+// EventURL is the API path of a GDELT event, as evidence links carry it.
+func EventURL(id string) string { return "/api/v1/events/" + id }
 
 // ForecastResponse is a stored forecast as the API returns it.
 type ForecastResponse struct {
@@ -76,32 +79,6 @@ type EnsembleInfoDTO struct {
 	TemperatureApplied float64            `json:"temperature_applied"`
 }
 
-// CountryRiskSummary is one country's risk as the globe's country layer shows it.
-type CountryRiskSummary struct {
-	ISOCode        string    `json:"iso_code"`
-	RiskScore      float64   `json:"risk_score"`
-	ForecastCount  int       `json:"forecast_count"`
-	TopQuestion    string    `json:"top_question"`
-	TopProbability float64   `json:"top_probability"`
-	Trend          string    `json:"trend"`
-	LastUpdated    time.Time `json:"last_updated"`
-}
-
-// RiskMapEntry is one country of the choropleth.
-type RiskMapEntry struct {
-	ISOCode       string  `json:"iso_code"`
-	RiskScore     float64 `json:"risk_score"`
-	ForecastCount int     `json:"forecast_count"`
-	TopQuestion   string  `json:"top_question"`
-}
-
-// Page is a cursor-paginated list.
-type Page[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-	HasMore    bool    `json:"has_more"`
-}
-
 // ForecastRequest is the body of POST /forecasts: a ForecastResponse without the
 // server-assigned forecast_id and created_at. Pointers mark fields whose absence must be
 // told apart from a zero value.
@@ -123,9 +100,9 @@ type ForecastRequest struct {
 	ExpiresAt        *time.Time       `json:"expires_at"`
 }
 
-// toRow builds the Prediction row for a validated request. id and now come from the
+// Row builds the Prediction row for a validated request. id and now come from the
 // caller so that idempotent retries can rebuild the same row.
-func (r *ForecastRequest) toRow(id string, now time.Time) (*models.Prediction, error) {
+func (r *ForecastRequest) Row(id string, now time.Time) (*models.Prediction, error) {
 	horizon := 30
 	if r.HorizonDays != nil {
 		horizon = *r.HorizonDays
@@ -135,7 +112,7 @@ func (r *ForecastRequest) toRow(id string, now time.Time) (*models.Prediction, e
 		expires = r.ExpiresAt.UTC().Truncate(time.Microsecond)
 	}
 	scenarios := nonNil(r.Scenarios)
-	walkEvidence(scenarios, "scenarios", func(_ string, e *EvidenceDTO) { e.EventURL = nil })
+	WalkEvidence(scenarios, "scenarios", func(_ string, e *EvidenceDTO) { e.EventURL = nil })
 	evidence := countEvidence(scenarios)
 	if r.EvidenceCount != nil {
 		evidence = *r.EvidenceCount
@@ -166,8 +143,8 @@ func (r *ForecastRequest) toRow(id string, now time.Time) (*models.Prediction, e
 	return row, nil
 }
 
-// forecastFromRow maps a stored row to its wire form.
-func forecastFromRow(p *models.Prediction) (*ForecastResponse, error) {
+// FromRow maps a stored row to its wire form, linking every cited GDELT event.
+func FromRow(p *models.Prediction) (*ForecastResponse, error) {
 	f := &ForecastResponse{
 		ForecastID: p.ID, Question: p.Question, Prediction: p.PredictionText,
 		Probability: p.Probability, Confidence: p.Confidence, HorizonDays: p.HorizonDays,
@@ -191,7 +168,7 @@ func forecastFromRow(p *models.Prediction) (*ForecastResponse, error) {
 	}
 	f.Scenarios = nonNil(f.Scenarios)
 	f.Entities = nonNil(f.Entities)
-	walkEvidence(f.Scenarios, "scenarios", func(_ string, e *EvidenceDTO) {
+	WalkEvidence(f.Scenarios, "scenarios", func(_ string, e *EvidenceDTO) {
 		if e.GdeltEventID != nil {
 			link := EventURL(*e.GdeltEventID)
 			e.EventURL = &link
@@ -200,14 +177,14 @@ func forecastFromRow(p *models.Prediction) (*ForecastResponse, error) {
 	return f, nil
 }
 
-// walkEvidence calls f for every evidence item of a scenario tree, with its JSON path.
-func walkEvidence(nodes []ScenarioDTO, path string, f func(path string, e *EvidenceDTO)) {
+// WalkEvidence calls f for every evidence item of a scenario tree, with its JSON path.
+func WalkEvidence(nodes []ScenarioDTO, path string, f func(path string, e *EvidenceDTO)) {
 	for i := range nodes {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		for j := range nodes[i].EvidenceSources {
 			f(fmt.Sprintf("%s.evidence_sources[%d]", p, j), &nodes[i].EvidenceSources[j])
 		}
-		walkEvidence(nodes[i].ChildScenarios, p+".child_scenarios", f)
+		WalkEvidence(nodes[i].ChildScenarios, p+".child_scenarios", f)
 	}
 }
 
@@ -228,6 +205,7 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// marshalJSON encodes v for a JSON column.
 func marshalJSON(v any) (models.JSON, error) {
 	b, err := json.Marshal(v)
 	return models.JSON(b), err

@@ -1,10 +1,14 @@
-package handlers
+// Package apidoc renders an OpenAPI 3 document as one self-contained HTML reference page
+// (no scripts, nothing loaded from elsewhere): endpoints with their parameters and
+// statuses, schemas, and a "Problem types" section that problem documents link to.
+package apidoc
 
 import (
 	"bytes"
 	_ "embed"
 	"fmt"
 	"html/template"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -13,9 +17,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
-
-// The /docs page: the embedded specification rendered as one self-contained HTML page.
-// Problem `type` URIs point at its "Problem types" section (see problemType).
 
 //go:embed docs.html.tmpl
 var docsTemplateText string
@@ -72,14 +73,16 @@ type (
 
 var methodOrder = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 
-// renderDocs builds the reference page from the specification.
-func renderDocs(doc *openapi3.T) ([]byte, error) {
+// Render builds the reference page from the specification. Problems are the responses
+// that carry x-problem-title and x-problem-status extensions; each gets the anchor
+// ProblemAnchor names.
+func Render(doc *openapi3.T) ([]byte, error) {
 	page := docsPage{Title: doc.Info.Title, Version: doc.Info.Version, Description: prose(doc.Info.Description)}
-	for _, name := range sortedKeys(doc.Components.SecuritySchemes) {
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.SecuritySchemes)) {
 		page.Security = append(page.Security, docsNamed{name, prose(doc.Components.SecuritySchemes[name].Value.Description)})
 	}
 	paths := doc.Paths.Map()
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		ops := paths[path].Operations()
 		for _, method := range methodOrder {
 			if op := ops[method]; op != nil {
@@ -87,14 +90,14 @@ func renderDocs(doc *openapi3.T) ([]byte, error) {
 			}
 		}
 	}
-	for _, name := range sortedKeys(doc.Components.Schemas) {
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Schemas)) {
 		page.Schemas = append(page.Schemas, docsSchemaOf(name, doc.Components.Schemas[name].Value))
 	}
 	for _, ref := range doc.Components.Responses {
 		if title, ok := ref.Value.Extensions["x-problem-title"].(string); ok {
 			status, _ := strconv.Atoi(fmt.Sprint(ref.Value.Extensions["x-problem-status"]))
 			page.Problems = append(page.Problems, docsProblem{
-				Anchor: problemAnchor(title), Title: title, Status: status, Description: prose(*ref.Value.Description),
+				Anchor: ProblemAnchor(title), Title: title, Status: status, Description: prose(*ref.Value.Description),
 			})
 		}
 	}
@@ -106,10 +109,10 @@ func renderDocs(doc *openapi3.T) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// problemAnchor is the fragment problemType gives a problem class.
-func problemAnchor(title string) string {
-	_, frag, _ := strings.Cut(problemType(title), "#")
-	return frag
+// ProblemAnchor is the page fragment that documents a problem class:
+// "Validation Failed" -> "problem-validation-failed".
+func ProblemAnchor(title string) string {
+	return "problem-" + strings.ToLower(strings.ReplaceAll(title, " ", "-"))
 }
 
 func docsEndpointOf(doc *openapi3.T, method, path string, op *openapi3.Operation) docsEndpoint {
@@ -123,7 +126,7 @@ func docsEndpointOf(doc *openapi3.T, method, path string, op *openapi3.Operation
 	}
 	var schemes []string
 	for _, req := range security {
-		schemes = append(schemes, sortedKeys(req)...)
+		schemes = append(schemes, slices.Sorted(maps.Keys(req))...)
 	}
 	if len(schemes) > 0 {
 		e.Auth = strings.Join(schemes, " or ")
@@ -138,11 +141,11 @@ func docsEndpointOf(doc *openapi3.T, method, path string, op *openapi3.Operation
 		}
 	}
 	responses := op.Responses.Map()
-	for _, status := range sortedKeys(responses) {
+	for _, status := range slices.Sorted(maps.Keys(responses)) {
 		ref := responses[status]
 		r := docsResponse{Status: status, Description: prose(*ref.Value.Description)}
 		if title, ok := ref.Value.Extensions["x-problem-title"].(string); ok {
-			r.ProblemAnchor = problemAnchor(title)
+			r.ProblemAnchor = ProblemAnchor(title)
 		}
 		for media, mt := range ref.Value.Content {
 			r.Media = media
@@ -151,7 +154,7 @@ func docsEndpointOf(doc *openapi3.T, method, path string, op *openapi3.Operation
 				r.Schema = &t
 			}
 		}
-		r.Headers = sortedKeys(ref.Value.Headers)
+		r.Headers = slices.Sorted(maps.Keys(ref.Value.Headers))
 		e.Responses = append(e.Responses, r)
 	}
 	return e
@@ -159,7 +162,7 @@ func docsEndpointOf(doc *openapi3.T, method, path string, op *openapi3.Operation
 
 func docsSchemaOf(name string, s *openapi3.Schema) docsSchema {
 	out := docsSchema{Name: name, Description: prose(s.Description), Type: typeOf(&openapi3.SchemaRef{Value: s})}
-	for _, prop := range sortedKeys(s.Properties) {
+	for _, prop := range slices.Sorted(maps.Keys(s.Properties)) {
 		out.Fields = append(out.Fields, docsFieldOf(prop, s.Properties[prop], slices.Contains(s.Required, prop), prose(s.Properties[prop].Value.Description), ""))
 	}
 	return out
@@ -259,13 +262,4 @@ func prose(s string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
