@@ -10,7 +10,7 @@ import (
 
 const spec = `
 openapi: 3.0.3
-info: {title: Sample API, version: "1.2", description: "Serves the `+"`sample`"+` things."}
+info: {title: Sample API, version: "1.2", description: "Serves the ` + "`sample`" + ` things."}
 paths:
   /things/{id}:
     get:

@@ -133,4 +133,3 @@ func OutcomeFromRow(r *models.OutcomeRecord) (*OutcomeResponse, error) {
 	resp.EvidenceGdeltIDs, resp.History = nonNil(resp.EvidenceGdeltIDs), nonNil(resp.History)
 	return resp, nil
 }
-
