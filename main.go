@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"geopol/config"
@@ -170,6 +171,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer cache.Close()
 
+	// Gin's debug mode only prints the route table; the access log covers the rest.
+	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{
 		Addr: cfg.HTTPAddr,
 		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: events, Cache: cache, Log: log,

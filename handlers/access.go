@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/apikey"
-	"geopol/ratelimit"
 )
 
 const (
@@ -20,15 +19,6 @@ const (
 	// authTimeout bounds the key lookup and the last_used_at write.
 	authTimeout = 5 * time.Second
 )
-
-// keyed returns the middleware every API-key route runs behind: authentication, then
-// the per-key rate limit.
-func (s *Server) keyed() []gin.HandlerFunc {
-	if s.Limiter == nil {
-		s.Limiter = ratelimit.New(s.Cache, s.Log)
-	}
-	return []gin.HandlerFunc{s.authenticate, s.rateLimit}
-}
 
 // extractAPIKey returns the well-formed key in the configured header or, failing
 // that, in Authorization: Bearer. Malformed values are never looked up.
@@ -64,7 +54,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, ErrUnavailable("API keys cannot be checked right now; try again.", err))
 		return
 	}
-	if err := s.usage.Record(ctx, s.DB, k, s.Now()); err != nil {
+	if err := s.usage.Record(ctx, s.DB, k, s.now()); err != nil {
 		logger(c).Warn("api key last_used_at not recorded", "key_id", k.ID, "error", err.Error())
 	}
 	c.Set(ctxClient, k.Client)

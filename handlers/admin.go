@@ -53,18 +53,6 @@ func NewKeyView(k models.ApiKey) KeyView {
 		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 
-// adminRoutes registers the key administration routes, only when ADMIN_TOKEN is set:
-// without a token they do not exist at all (404), so there is nothing to probe.
-func (s *Server) adminRoutes(v1 *gin.RouterGroup) {
-	if s.Config.AdminToken == "" {
-		return
-	}
-	g := v1.Group("/admin", s.requireAdmin)
-	g.POST("/keys", s.createKey)
-	g.GET("/keys", s.listKeys)
-	g.DELETE("/keys/:id", s.revokeKey)
-}
-
 // requireAdmin admits requests with Authorization: Bearer <ADMIN_TOKEN>. Both sides
 // are hashed before the constant-time comparison, so not even the token's length
 // leaks through timing.

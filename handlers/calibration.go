@@ -14,23 +14,6 @@ import (
 	"geopol/validate"
 )
 
-// calibrationRoutes registers outcomes, the scorecard and the ensemble weights: reads
-// and resolution on the keyed group, corrections and calibration runs under /admin
-// behind requireAdmin (only when ADMIN_TOKEN is set, like the other admin routes).
-func (s *Server) calibrationRoutes(keyed, v1 *gin.RouterGroup) {
-	keyed.POST("/forecasts/:id/outcome", s.createOutcome)
-	keyed.GET("/forecasts/:id/outcome", s.getOutcome)
-	keyed.GET("/calibration/scorecard", s.scorecard)
-	keyed.GET("/calibration/weights", s.listWeights)
-	keyed.GET("/calibration/weights/:code", s.lookupWeight)
-	if s.Config.AdminToken == "" {
-		return
-	}
-	admin := v1.Group("/admin", s.requireAdmin)
-	admin.PUT("/forecasts/:id/outcome", s.correctOutcome)
-	admin.POST("/calibrate", s.calibrate)
-}
-
 // ScorecardFilters echoes the filters a scorecard was computed for.
 type ScorecardFilters struct {
 	Category *string `json:"category"`
@@ -203,7 +186,7 @@ func (s *Server) calibrate(c *gin.Context) {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	rep, err := calibration.Calibrate(ctx, s.DB, calibration.CalibrateOptions{
-		MaxChange: s.Config.CalibrationMaxChange, Force: req.Force, Now: s.Now()})
+		MaxChange: s.Config.CalibrationMaxChange, Force: req.Force, Now: s.now()})
 	if err != nil {
 		fail(c, err)
 		return

@@ -16,7 +16,7 @@ import (
 func (s *Server) loadRiskInputs(c *gin.Context, iso string) ([]forecast.RiskInput, error) {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	now := s.Now()
+	now := s.now()
 	q := s.DB.WithContext(ctx).Model(&models.Prediction{}).
 		Select("id", "country_iso", "question", "probability", "cameo_root_code", "created_at", "expires_at").
 		Where("country_iso IS NOT NULL AND expires_at > ? AND created_at <= ?", now.Add(-forecast.RiskTrendDelta), now)
@@ -40,7 +40,7 @@ func (s *Server) summaries(c *gin.Context) ([]forecast.CountryRiskSummary, []byt
 		if err != nil {
 			return nil, err
 		}
-		out = forecast.SummarizeAll(rows, s.Now())
+		out = forecast.SummarizeAll(rows, s.now())
 		return out, nil
 	})
 	if err == nil && out == nil {
@@ -95,7 +95,7 @@ func (s *Server) riskSummary(c *gin.Context) {
 		if err != nil {
 			return nil, err
 		}
-		sum, ok := forecast.Summarize(iso, rows, s.Now())
+		sum, ok := forecast.Summarize(iso, rows, s.now())
 		if !ok {
 			return nil, ErrNotFound("No active forecasts for " + iso + ".")
 		}

@@ -17,6 +17,9 @@ import (
 	"geopol/store/storetest"
 )
 
+// Gin's debug mode only prints the route table of every router a test builds.
+func init() { gin.SetMode(gin.TestMode) }
+
 // responseCheckers run on every response a test gets through env.do; the OpenAPI
 // conformance check registers itself here, so every response of the suite is validated.
 var responseCheckers []func(t *testing.T, req *http.Request, body []byte, rec *httptest.ResponseRecorder)

@@ -16,13 +16,6 @@ import (
 	"geopol/validate"
 )
 
-// eventRoutes registers the GDELT event store and ingest-run endpoints on the keyed group.
-func (s *Server) eventRoutes(g *gin.RouterGroup) {
-	g.GET("/events", s.listEvents)
-	g.GET("/events/:gdelt_id", s.getEvent)
-	g.GET("/ingest-runs", s.listIngestRuns)
-}
-
 // eventFilters reads the /events query parameters into a gdelt.Query, collecting every
 // invalid one.
 func eventFilters(c *gin.Context) (gdelt.Query, error) {

@@ -25,18 +25,6 @@ var (
 	unprintable         = regexp.MustCompile(`[^\x20-\x7e]`)
 )
 
-// forecastRoutes registers the forecast and country endpoints on the keyed group.
-func (s *Server) forecastRoutes(g *gin.RouterGroup) {
-	g.POST("/forecasts", s.createForecast)
-	g.GET("/forecasts/top", s.topForecasts)
-	g.GET("/forecasts/country/:iso", s.countryForecasts)
-	g.GET("/forecasts/:id", s.getForecast)
-	g.GET("/forecasts/:id/scenarios", s.getScenarios)
-	g.GET("/countries", s.listCountries)
-	g.GET("/countries/risk-map", s.riskMap)
-	g.GET("/countries/:iso/risk-summary", s.riskSummary)
-}
-
 // queryCtx bounds a request's database work, including the wait for a pooled connection.
 func (s *Server) queryCtx(c *gin.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
@@ -67,7 +55,7 @@ func (s *Server) createForecast(c *gin.Context) {
 	if idemKey != "" {
 		id = forecast.IdempotencyID(c.GetString(ctxClient), idemKey)
 	}
-	row, err := forecast.Create(ctx, s.DB, &req, id, s.Now())
+	row, err := forecast.Create(ctx, s.DB, &req, id, s.now())
 	if err != nil {
 		fail(c, err)
 		return

@@ -111,7 +111,7 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		defer cancel()
 		// Served by idx_predictions_country_created: equality on country_iso, then the
 		// index order on created_at; the id tie-break only matters within one microsecond.
-		q := s.DB.WithContext(ctx).Where("country_iso = ? AND expires_at > ?", iso, s.Now())
+		q := s.DB.WithContext(ctx).Where("country_iso = ? AND expires_at > ?", iso, s.now())
 		if after != nil {
 			q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id)
 		}
@@ -179,7 +179,7 @@ func (s *Server) topForecasts(c *gin.Context) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		var rows []models.Prediction
-		if err := s.DB.WithContext(ctx).Where("expires_at > ?", s.Now()).Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+		if err := s.DB.WithContext(ctx).Where("expires_at > ?", s.now()).Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		return pageOf(rows, limit, "")

@@ -71,7 +71,7 @@ func (s *Server) health(c *gin.Context) {
 			ctx, cancel := context.WithTimeout(c.Request.Context(), healthCheckTimeout)
 			defer cancel()
 			detail, err := hc.run(ctx)
-			res := CheckResult{Healthy: err == nil, Detail: detail, CheckedAt: s.Now()}
+			res := CheckResult{Healthy: err == nil, Detail: detail, CheckedAt: s.now()}
 			if err != nil {
 				res.Detail = err.Error()
 			}
@@ -143,7 +143,7 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	db := s.DB.WithContext(ctx)
 	var failed int64
 	if err := db.Model(&models.IngestRun{}).Where("status = ? AND started_at > ?", models.IngestFailed,
-		s.Now().Add(-24*time.Hour)).Count(&failed).Error; err != nil {
+		s.now().Add(-24*time.Hour)).Count(&failed).Error; err != nil {
 		return "", err
 	}
 	var run models.IngestRun
@@ -158,7 +158,7 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	if run.CompletedAt != nil {
 		at = *run.CompletedAt
 	}
-	age := s.Now().Sub(at).Truncate(time.Second)
+	age := s.now().Sub(at).Truncate(time.Second)
 	if age > IngestMaxAge {
 		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s); %d failed in the last 24 h", age, IngestMaxAge, failed)
 	}
@@ -174,7 +174,7 @@ func (s *Server) checkLastPrediction(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("newest forecast %s stored %s ago", p.ID, s.Now().Sub(p.CreatedAt).Truncate(time.Second)), nil
+	return fmt.Sprintf("newest forecast %s stored %s ago", p.ID, s.now().Sub(p.CreatedAt).Truncate(time.Second)), nil
 }
 
 func (s *Server) checkCalibration(ctx context.Context) (string, error) {

@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gin-gonic/gin"
 
 	"geopol/apidoc"
-	"github.com/gin-gonic/gin"
 )
 
 // openAPIYAML is the API's contract, written by hand and checked against every response
@@ -52,8 +52,8 @@ type builtDocs struct {
 	page staticDoc // GET /docs
 }
 
-// apiDocs builds the documentation on first use, which is start-up: NewRouter registers
-// the routes that serve it.
+// apiDocs builds the documentation on first use, which is start-up: NewRouter serves it
+// and stops start-up if the embedded specification does not load (a build defect).
 var apiDocs = sync.OnceValues(func() (*builtDocs, error) {
 	doc, err := LoadOpenAPI()
 	if err != nil {
@@ -72,18 +72,6 @@ var apiDocs = sync.OnceValues(func() (*builtDocs, error) {
 		page: staticDoc{body: page, contentType: "text/html; charset=utf-8", etag: etagOf(page), html: true},
 	}, nil
 })
-
-// docsRoutes registers the public documentation: GET /api/v1/openapi.json and GET /docs.
-// The embedded specification is converted once; a specification that does not load is
-// a build defect, so it stops start-up here rather than failing requests later.
-func (s *Server) docsRoutes(root *gin.Engine, v1 *gin.RouterGroup) {
-	docs, err := apiDocs()
-	if err != nil {
-		panic(err)
-	}
-	v1.GET("/openapi.json", serveStatic(docs.spec))
-	root.GET("/docs", serveStatic(docs.page))
-}
 
 // serveStatic answers with a precomputed document, or 304 when the client's
 // If-None-Match still matches it.

@@ -29,7 +29,7 @@ func (s *Server) outcomeInput(c *gin.Context, db *gorm.DB) (*forecast.OutcomeVer
 	if err != nil {
 		return nil, err
 	}
-	return req.Validate(p.CreatedAt, s.Now())
+	return req.Validate(p.CreatedAt, s.now())
 }
 
 // findForecast loads the forecast an outcome route names, or a 404 problem.

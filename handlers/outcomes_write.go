@@ -89,7 +89,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 			return err
 		}
 		replaced := old.OutcomeVersion
-		now := s.Now()
+		now := s.now()
 		replaced.ReplacedAt = &now
 		history, err := json.Marshal(append(old.History, replaced))
 		if err != nil {

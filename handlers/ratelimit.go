@@ -34,14 +34,19 @@ func (s *Server) limitFor(method string) (ratelimit.Limit, string) {
 	return ratelimit.Limit{Rate: rate, Burst: s.Config.RateLimitBurst, Period: time.Minute}, "read"
 }
 
-// rateLimit spends one request of the authenticated key's budget, sets the rate-limit
-// headers and refuses with 429 and Retry-After once the budget is spent. It runs after
-// authenticate, which names the key.
-func (s *Server) rateLimit(c *gin.Context) {
+// rateLimit is the middleware that spends one request of the authenticated key's budget
+// in limiter, sets the rate-limit headers and refuses with 429 and Retry-After once the
+// budget is spent. It runs after authenticate, which names the key.
+func (s *Server) rateLimit(limiter *ratelimit.Limiter) gin.HandlerFunc {
+	return func(c *gin.Context) { s.spendBudget(c, limiter) }
+}
+
+// spendBudget is rateLimit's work for one request.
+func (s *Server) spendBudget(c *gin.Context, limiter *ratelimit.Limiter) {
 	lim, class := s.limitFor(c.Request.Method)
 	// The key's hash names its budget: unique across deployments and tests sharing a
 	// Redis, and not the key itself.
-	res := s.Limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
+	res := limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
 	h := c.Writer.Header()
 	h.Set(RateLimitLimitHeader, strconv.Itoa(lim.Rate))
 	h.Set(RateLimitRemainingHeader, strconv.Itoa(max(res.Remaining, 0)))

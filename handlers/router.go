@@ -1,5 +1,7 @@
-// Package handlers is geopol's HTTP API: Gin handlers that call GORM directly, the
-// middleware around them and the one place errors become problem+json responses.
+// Package handlers is geopol's HTTP API: Gin handlers that call GORM directly for their
+// request-scoped reads, the middleware around them and the one place errors become
+// problem+json responses. The rules of the domain live in the packages it calls
+// (forecast, apikey, calibration, gdelt, ratelimit, validate).
 package handlers
 
 import (
@@ -23,7 +25,8 @@ type Server struct {
 	GDELT  *store.GDELTStore
 	Cache  store.Cache
 	Log    *slog.Logger
-	// Now is the clock for "active" and ages; tests may replace it.
+	// Now is the clock for "active" and ages; nil means the real UTC clock. Tests may
+	// replace it at any time.
 	Now func() time.Time
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
@@ -31,20 +34,33 @@ type Server struct {
 	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 }
 
-// NewRouter builds the Gin engine with every route and middleware.
-func NewRouter(s *Server) *gin.Engine {
-	if s.Now == nil {
-		s.Now = store.Now
+// now reads the server's clock.
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
 	}
-	// Gin's debug mode only prints the route table; the access log covers the rest.
-	gin.SetMode(gin.ReleaseMode)
+	return store.Now()
+}
+
+// NewRouter builds the Gin engine with every route and middleware: this function is the
+// whole API at a glance. It fills defaults (the rate limiter) without changing s, and
+// leaves Gin's process-wide mode to the caller.
+func NewRouter(s *Server) *gin.Engine {
+	limiter := s.Limiter
+	if limiter == nil {
+		limiter = ratelimit.New(s.Cache, s.Log)
+	}
+	docs, err := apiDocs()
+	if err != nil {
+		panic(err) // the embedded specification is part of the binary: a build defect
+	}
+
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	// No proxy is trusted by default: client IPs in logs are the socket peer.
 	_ = r.SetTrustedProxies(nil)
-
 	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
@@ -54,14 +70,40 @@ func NewRouter(s *Server) *gin.Engine {
 			c.Request.Method+" is not supported on "+c.Request.URL.Path+"."))
 	})
 
+	// Public: health and the documentation.
+	r.GET("/docs", serveStatic(docs.page))
 	v1 := r.Group("/api/v1")
 	v1.GET("/health", s.health)
-	s.adminRoutes(v1)
-	s.docsRoutes(r, v1)
+	v1.GET("/openapi.json", serveStatic(docs.spec))
 
-	keyed := v1.Group("", s.keyed()...)
-	s.forecastRoutes(keyed)
-	s.calibrationRoutes(keyed, v1)
-	s.eventRoutes(keyed)
+	// API key, then the key's rate budget.
+	keyed := v1.Group("", s.authenticate, s.rateLimit(limiter))
+	keyed.POST("/forecasts", s.createForecast)
+	keyed.GET("/forecasts/top", s.topForecasts)
+	keyed.GET("/forecasts/country/:iso", s.countryForecasts)
+	keyed.GET("/forecasts/:id", s.getForecast)
+	keyed.GET("/forecasts/:id/scenarios", s.getScenarios)
+	keyed.POST("/forecasts/:id/outcome", s.createOutcome)
+	keyed.GET("/forecasts/:id/outcome", s.getOutcome)
+	keyed.GET("/countries", s.listCountries)
+	keyed.GET("/countries/risk-map", s.riskMap)
+	keyed.GET("/countries/:iso/risk-summary", s.riskSummary)
+	keyed.GET("/calibration/scorecard", s.scorecard)
+	keyed.GET("/calibration/weights", s.listWeights)
+	keyed.GET("/calibration/weights/:code", s.lookupWeight)
+	keyed.GET("/events", s.listEvents)
+	keyed.GET("/events/:gdelt_id", s.getEvent)
+	keyed.GET("/ingest-runs", s.listIngestRuns)
+
+	// Admin token. Without ADMIN_TOKEN these routes do not exist at all (404), so there
+	// is nothing to probe.
+	if s.Config.AdminToken != "" {
+		admin := v1.Group("/admin", s.requireAdmin)
+		admin.POST("/keys", s.createKey)
+		admin.GET("/keys", s.listKeys)
+		admin.DELETE("/keys/:id", s.revokeKey)
+		admin.PUT("/forecasts/:id/outcome", s.correctOutcome)
+		admin.POST("/calibrate", s.calibrate)
+	}
 	return r
 }
