@@ -37,7 +37,7 @@ func OpenDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*g
 	if cfg.UsesPostgres() {
 		dialector = postgres.Open(cfg.DatabaseURL)
 	} else {
-		dsn, err := sqliteDSN(cfg.SQLitePath, true)
+		dsn, err := SQLiteDSN(cfg.SQLitePath, true)
 		if err != nil {
 			return nil, err
 		}
@@ -93,9 +93,11 @@ func gormConfig(log *slog.Logger) *gorm.Config {
 	}
 }
 
-// sqliteDSN builds a DSN for a SQLite file with the pragmas geopol relies on, creating
-// the parent directory. Every pooled connection runs these pragmas when it opens.
-func sqliteDSN(path string, foreignKeys bool) (string, error) {
+// SQLiteDSN builds a DSN for a SQLite file with the pragmas geopol relies on, creating
+// the parent directory. Every pooled connection runs these pragmas when it opens. The
+// forecast database asks for foreign keys; the GDELT event store (package gdelt), which
+// has no foreign keys, does not.
+func SQLiteDSN(path string, foreignKeys bool) (string, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return "", fmt.Errorf("create directory for %s: %w", path, err)

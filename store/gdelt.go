@@ -20,7 +20,7 @@ type GDELTStore struct {
 // OpenGDELT opens (creating if needed) the event store at path in WAL mode with
 // busy_timeout=30000 and synchronous=NORMAL.
 func OpenGDELT(ctx context.Context, path string, log *slog.Logger) (*GDELTStore, error) {
-	dsn, err := sqliteDSN(path, false)
+	dsn, err := SQLiteDSN(path, false)
 	if err != nil {
 		return nil, err
 	}
