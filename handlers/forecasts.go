@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -234,11 +233,7 @@ func quoteID(id string) string {
 // verifyEvidence answers 422 naming each cited GDELT event the event store does not hold.
 // An empty store (nothing ingested yet) cannot tell, so it accepts everything.
 func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error {
-	sqlDB, err := s.GDELT.DB.DB()
-	if err != nil {
-		return err
-	}
-	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || empty {
+	if empty, err := s.GDELT.Empty(ctx); err != nil || empty {
 		return err
 	}
 	paths := map[int64][]string{}
@@ -256,7 +251,7 @@ func (s *Server) verifyEvidence(ctx context.Context, req *ForecastRequest) error
 		}
 		paths[id] = append(paths[id], path+".gdelt_event_id")
 	})
-	missing, err := gdelt.Missing(ctx, sqlDB, ids)
+	missing, err := s.GDELT.Missing(ctx, ids)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/config"
+	"geopol/gdelt"
 	"geopol/store"
 )
 
@@ -18,7 +19,7 @@ import (
 type Server struct {
 	Config *config.Config
 	DB     *gorm.DB
-	GDELT  *store.GDELTStore
+	GDELT  *gdelt.Store
 	Cache  store.Cache
 	Log    *slog.Logger
 	// Now is the clock for "active" and ages; tests may replace it.
