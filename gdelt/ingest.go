@@ -102,9 +102,6 @@ func (r *result) rowReport() string {
 
 // ingest returns named results so the deferred count update reaches the caller.
 func ingest(ctx context.Context, events *Store, source string, opts Options) (res result, err error) {
-	if err := migrate(ctx, events.db); err != nil {
-		return res, err
-	}
 	file := source
 	if isURL(source) {
 		client := opts.HTTPClient

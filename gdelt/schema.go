@@ -48,7 +48,7 @@ var schema = [][]string{
 }
 
 // migrate brings the event store's schema to the newest version. It is idempotent and
-// runs each version in one transaction.
+// runs each version in one transaction. Open runs it; nothing else needs to.
 func migrate(ctx context.Context, db *sql.DB) error {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {

@@ -22,10 +22,10 @@ type Store struct {
 
 // Open opens (creating if needed) the event store at path in WAL mode with
 // busy_timeout=30000 and synchronous=NORMAL (store.SQLiteDSN, without foreign keys),
-// and brings its schema up to date.
-// The driver is the forecast database's (github.com/glebarez/sqlite). log is taken
-// like store.OpenDatabase takes it; the event store's queries are plain database/sql
-// and write nothing to it.
+// through the forecast database's driver (github.com/glebarez/sqlite), and brings its
+// schema up to date, once: ingest and queries rely on that and never migrate again.
+// log is taken as store.OpenDatabase takes it, but nothing is written to it: the
+// event store's queries are plain database/sql, without GORM's query logger.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	dsn, err := store.SQLiteDSN(path, false)
 	if err != nil {
