@@ -1,6 +1,7 @@
 // Package store opens geopol's persistence: the forecast database (PostgreSQL or an
-// embedded SQLite file), the GDELT event store (its own SQLite file) and the cache
-// (Redis or in-process), and applies the embedded migrations.
+// embedded SQLite file) and the cache (Redis or in-process), and applies the embedded
+// migrations. The GDELT event store, a SQLite file of its own, is package gdelt's; it
+// opens with this package's SQLiteDSN.
 package store
 
 import (
