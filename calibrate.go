@@ -59,11 +59,7 @@ ids become the evidence. Idempotent: a forecast is never resolved twice.`)
 		return err
 	}
 	defer events.Close()
-	sqlDB, err := events.DB.DB()
-	if err != nil {
-		return err
-	}
-	rep, err := calibration.ResolveDue(ctx, db, sqlDB, calibration.ResolveOptions{Now: now,
+	rep, err := calibration.ResolveDue(ctx, db, events, calibration.ResolveOptions{Now: now,
 		MinMentions: cfg.ResolveMinMentions, MinSources: cfg.ResolveMinSources, BatchSize: *batch})
 	if rep != nil {
 		fmt.Fprintf(stdout, "resolved %d of %d due forecast(s): %d yes, %d no; %d already resolved (rule: >= %d mentions, >= %d sources)\n",

@@ -2,7 +2,6 @@ package calibration
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -80,7 +79,7 @@ func RuleOutcome(events []gdelt.Event) (outcome float64, evidence []string) {
 // It is idempotent and safe beside other writers: an outcome stored meanwhile (a
 // concurrent run, or a manual POST) wins, because inserts do nothing on a conflicting
 // prediction_id. events is the GDELT store, only read.
-func ResolveDue(ctx context.Context, db *gorm.DB, events *sql.DB, opts ResolveOptions) (*ResolveReport, error) {
+func ResolveDue(ctx context.Context, db *gorm.DB, events *gdelt.Store, opts ResolveOptions) (*ResolveReport, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = defaultBatch
 	}
@@ -112,7 +111,7 @@ func ResolveDue(ctx context.Context, db *gorm.DB, events *sql.DB, opts ResolveOp
 		for i := range due {
 			p := &due[i]
 			q := RuleQuery(p, opts.MinMentions, opts.MinSources)
-			found, err := gdelt.Find(ctx, events, q)
+			found, err := events.Find(ctx, q)
 			if err != nil {
 				return rep, fmt.Errorf("query events for forecast %s: %w", p.ID, err)
 			}

@@ -2,7 +2,6 @@ package calibration_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"slices"
@@ -20,8 +19,8 @@ import (
 	"geopol/store/storetest"
 )
 
-// ingestSample loads the sample into a fresh event store and returns its *sql.DB.
-func ingestSample(t *testing.T, db *gorm.DB) *sql.DB {
+// ingestSample loads the sample into a fresh event store and returns it.
+func ingestSample(t *testing.T, db *gorm.DB) *gdelt.Store {
 	t.Helper()
 	ctx := context.Background()
 	gs, err := gdelt.Open(ctx, filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
@@ -32,11 +31,7 @@ func ingestSample(t *testing.T, db *gorm.DB) *sql.DB {
 	if _, err := gdelt.Ingest(ctx, db, gs, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
 		t.Fatalf("ingest sample: %v", err)
 	}
-	sqlDB, err := gs.DB.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sqlDB
+	return gs
 }
 
 // forecast stores a minimal forecast row about (country, code) live from created to
@@ -151,7 +146,7 @@ func TestResolveDueOnGDELTSample(t *testing.T) {
 		}
 		// A stricter rule (3 sources) would have said no for USA 19: 881992666 has 2.
 		q := calibration.RuleQuery(&models.Prediction{CountryISO: ptr("USA"), CameoRootCode: ptr("19"), CreatedAt: created, ExpiresAt: expires}, 5, 3)
-		if found, err := gdelt.Find(ctx, events, q); err != nil || len(found) != 0 {
+		if found, err := events.Find(ctx, q); err != nil || len(found) != 0 {
 			t.Errorf("3 sources: %d events, %v", len(found), err)
 		}
 	})

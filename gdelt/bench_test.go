@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"geopol/gdelt"
-	"geopol/store"
 	"geopol/store/storetest"
 )
 
@@ -86,7 +85,7 @@ func BenchmarkIngestDay(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		gs, err := store.OpenGDELT(ctx, filepath.Join(b.TempDir(), "gdelt"+strconv.Itoa(i)+".db"), storetest.Logger())
+		gs, err := gdelt.Open(ctx, filepath.Join(b.TempDir(), "gdelt"+strconv.Itoa(i)+".db"), storetest.Logger())
 		if err != nil {
 			b.Fatal(err)
 		}

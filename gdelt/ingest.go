@@ -41,7 +41,7 @@ const ProgressEvery = 50_000
 // SIGINT), with the counts of what was committed. Rows that do not parse are skipped,
 // counted and named (the first few, with line numbers) in error_message; they never
 // fail the whole file. The returned error is non-nil unless the run succeeded.
-func Ingest(ctx context.Context, db *gorm.DB, events *store.GDELTStore, source string, opts Options) (*models.IngestRun, error) {
+func Ingest(ctx context.Context, db *gorm.DB, events *Store, source string, opts Options) (*models.IngestRun, error) {
 	run := &models.IngestRun{Source: "gdelt", StartedAt: store.Now(), Status: models.IngestRunning, FileURL: &source}
 	// Bookkeeping ignores cancellation: a run cancelled at any point is still recorded.
 	if err := db.WithContext(context.WithoutCancel(ctx)).Create(run).Error; err != nil {
@@ -101,14 +101,7 @@ func (r *result) rowReport() string {
 }
 
 // ingest returns named results so the deferred count update reaches the caller.
-func ingest(ctx context.Context, events *store.GDELTStore, source string, opts Options) (res result, err error) {
-	sqlDB, err := events.DB.DB()
-	if err != nil {
-		return res, err
-	}
-	if err := Migrate(ctx, sqlDB); err != nil {
-		return res, err
-	}
+func ingest(ctx context.Context, events *Store, source string, opts Options) (res result, err error) {
 	file := source
 	if isURL(source) {
 		client := opts.HTTPClient
@@ -130,7 +123,7 @@ func ingest(ctx context.Context, events *store.GDELTStore, source string, opts O
 	if txRows <= 0 {
 		txRows = 20_000
 	}
-	w := newWriter(sqlDB, txRows)
+	w := newWriter(events.db, txRows)
 	defer func() { res.written, res.new = w.Written, w.New }()
 	p := NewParser(rc)
 	var ev Event

@@ -18,7 +18,6 @@ import (
 
 	"geopol/gdelt"
 	"geopol/models"
-	"geopol/store"
 	"geopol/store/storetest"
 )
 
@@ -28,10 +27,10 @@ func sample(t testing.TB) string {
 	return storetest.GDELTSample(t, false)
 }
 
-// stores returns a migrated forecast database and a fresh event store.
-func stores(t *testing.T, db *gorm.DB) *store.GDELTStore {
+// stores returns a fresh event store beside the migrated forecast database db.
+func stores(t *testing.T, db *gorm.DB) *gdelt.Store {
 	t.Helper()
-	gs, err := store.OpenGDELT(context.Background(), filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
+	gs, err := gdelt.Open(context.Background(), filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +38,10 @@ func stores(t *testing.T, db *gorm.DB) *store.GDELTStore {
 	return gs
 }
 
-func countBy(t *testing.T, gs *store.GDELTStore, query string, args ...any) int {
+func countBy(t *testing.T, gs *gdelt.Store, query string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := gs.DB.Raw(query, args...).Scan(&n).Error; err != nil {
+	n, err := gs.QueryInt(context.Background(), query, args...)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -82,9 +81,8 @@ func TestIngestSample(t *testing.T) {
 		if len(runs) != 2 {
 			t.Fatalf("%d ingest runs recorded", len(runs))
 		}
-		sqlDB, _ := gs.DB.DB()
 		for id, want := range map[int64]string{881990960: "SYR", 881991770: "UKR", 881992170: "MMR"} {
-			ev, err := gdelt.Get(ctx, sqlDB, id)
+			ev, err := gs.Get(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +90,7 @@ func TestIngestSample(t *testing.T) {
 				t.Errorf("event %d: ISO %q, want %s (FIPS %s)", id, ev.ActionGeoCountryISO, want, ev.ActionGeoCountryFIPS)
 			}
 		}
-		st, err := gdelt.ReadStats(ctx, sqlDB)
+		st, err := gs.Stats(ctx)
 		if err != nil || st.Events != 2111 || st.NewestDateAdded != 20191024143000 {
 			t.Errorf("stats %+v %v", st, err)
 		}
@@ -238,17 +236,17 @@ func TestMissingAndEmpty(t *testing.T) {
 	db := storetest.SQLite(t)
 	gs := stores(t, db)
 	ctx := context.Background()
-	sqlDB, _ := gs.DB.DB()
-	if err := gdelt.Migrate(ctx, sqlDB); err != nil {
+	// Open migrated; migrating again must be a harmless no-op.
+	if err := gs.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || !empty {
+	if empty, err := gs.Empty(ctx); err != nil || !empty {
 		t.Fatalf("new store: empty=%v err=%v", empty, err)
 	}
 	if _, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || empty {
+	if empty, err := gs.Empty(ctx); err != nil || empty {
 		t.Fatalf("after ingest: empty=%v err=%v", empty, err)
 	}
 	// 1,200 ids (more than one IN chunk): the real ones are found, the rest reported.
@@ -256,7 +254,7 @@ func TestMissingAndEmpty(t *testing.T) {
 	for i := int64(0); i < 1197; i++ {
 		ids = append(ids, 5_000_000_000+i)
 	}
-	missing, err := gdelt.Missing(ctx, sqlDB, ids)
+	missing, err := gs.Missing(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/models"
-	"geopol/store"
 )
 
 // FileEntry is one line of GDELT's lastupdate.txt or masterfilelist.txt:
@@ -73,13 +72,13 @@ func alreadyIngested(ctx context.Context, db *gorm.DB, url string) (bool, error)
 // IngestLastUpdate reads lastupdate.txt at listURL and ingests its events export unless
 // that file was already ingested successfully, verifying size and MD5. It returns the
 // runs it made (none when there was nothing new).
-func IngestLastUpdate(ctx context.Context, db *gorm.DB, events *store.GDELTStore, listURL string, opts Options) ([]*models.IngestRun, error) {
+func IngestLastUpdate(ctx context.Context, db *gorm.DB, events *Store, listURL string, opts Options) ([]*models.IngestRun, error) {
 	return ingestList(ctx, db, events, listURL, 1, opts)
 }
 
 // ingestList ingests, oldest first, the newest `newest` exports of a list that are not
 // yet ingested.
-func ingestList(ctx context.Context, db *gorm.DB, events *store.GDELTStore, listURL string, newest int, opts Options) ([]*models.IngestRun, error) {
+func ingestList(ctx context.Context, db *gorm.DB, events *Store, listURL string, newest int, opts Options) ([]*models.IngestRun, error) {
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Minute}
@@ -131,7 +130,7 @@ type WatchOptions struct {
 // Watch polls listURL until ctx ends, one ingest at a time. After a failure it retries
 // with exponential backoff (30 s doubling up to Interval) and full jitter, so many
 // watchers do not hammer GDELT in step.
-func Watch(ctx context.Context, db *gorm.DB, events *store.GDELTStore, listURL string, opts WatchOptions) error {
+func Watch(ctx context.Context, db *gorm.DB, events *Store, listURL string, opts WatchOptions) error {
 	if opts.Interval <= 0 {
 		return errors.New("watch interval must be positive")
 	}

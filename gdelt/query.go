@@ -27,8 +27,9 @@ type Query struct {
 
 var selectEvents = "SELECT " + strings.Join(columns, ", ") + " FROM events"
 
-// Find returns the events matching q.
-func Find(ctx context.Context, db *sql.DB, q Query) ([]Event, error) {
+// Find returns the events matching q: the GET /events listing and the query of the
+// outcome resolution rule.
+func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 	if q.Limit <= 0 {
 		return nil, errors.New("gdelt.Find: Limit must be positive")
 	}
@@ -81,7 +82,7 @@ func Find(ctx context.Context, db *sql.DB, q Query) ([]Event, error) {
 	}
 	stmt += " ORDER BY global_event_id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := db.QueryContext(ctx, stmt, args...)
+	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +101,10 @@ func Find(ctx context.Context, db *sql.DB, q Query) ([]Event, error) {
 // ErrNotFound is returned by Get for an unknown GLOBALEVENTID.
 var ErrNotFound = errors.New("gdelt: event not found")
 
-// Get returns one event.
-func Get(ctx context.Context, db *sql.DB, id int64) (*Event, error) {
+// Get returns one event, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (*Event, error) {
 	var e Event
-	err := db.QueryRowContext(ctx, selectEvents+" WHERE global_event_id = ?", id).Scan(e.scanTargets()...)
+	err := s.db.QueryRowContext(ctx, selectEvents+" WHERE global_event_id = ?", id).Scan(e.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -119,19 +120,19 @@ type Stats struct {
 	NewestDateAdded int64 // YYYYMMDDHHMMSS, 0 when empty
 }
 
-// ReadStats counts events and finds the newest DATEADDED (both by index).
-func ReadStats(ctx context.Context, db *sql.DB) (Stats, error) {
-	var s Stats
+// Stats counts events and finds the newest DATEADDED (both by index).
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
 	var newest sql.NullInt64
-	err := db.QueryRowContext(ctx, "SELECT count(*), max(date_added) FROM events").Scan(&s.Events, &newest)
-	s.NewestDateAdded = newest.Int64
-	return s, err
+	err := s.db.QueryRowContext(ctx, "SELECT count(*), max(date_added) FROM events").Scan(&st.Events, &newest)
+	st.NewestDateAdded = newest.Int64
+	return st, err
 }
 
 // Empty reports whether the store holds no events (one indexed probe, unlike a count).
-func Empty(ctx context.Context, db *sql.DB) (bool, error) {
+func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var any bool
-	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events)").Scan(&any)
+	err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events)").Scan(&any)
 	return !any, err
 }
 
@@ -139,10 +140,10 @@ func Empty(ctx context.Context, db *sql.DB) (bool, error) {
 const missingChunk = 500
 
 // Missing returns the ids among ids that the store does not hold, one query per 500 ids.
-func Missing(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
+func (s *Store) Missing(ctx context.Context, ids []int64) ([]int64, error) {
 	var missing []int64
 	for start := 0; start < len(ids); start += missingChunk {
-		part, err := missingIn(ctx, db, ids[start:min(start+missingChunk, len(ids))])
+		part, err := s.missingIn(ctx, ids[start:min(start+missingChunk, len(ids))])
 		if err != nil {
 			return nil, err
 		}
@@ -151,12 +152,13 @@ func Missing(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
 	return missing, nil
 }
 
-func missingIn(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error) {
+// missingIn is Missing for one chunk of at most missingChunk ids.
+func (s *Store) missingIn(ctx context.Context, ids []int64) ([]int64, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := db.QueryContext(ctx, "SELECT global_event_id FROM events WHERE global_event_id IN (?"+
+	rows, err := s.db.QueryContext(ctx, "SELECT global_event_id FROM events WHERE global_event_id IN (?"+
 		strings.Repeat(",?", len(ids)-1)+")", args...)
 	if err != nil {
 		return nil, err

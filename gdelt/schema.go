@@ -4,9 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
-
-	"geopol/store"
 )
 
 // schema is the event store's own migration path: statement lists applied in order,
@@ -50,9 +47,9 @@ var schema = [][]string{
 	},
 }
 
-// Migrate brings the event store's schema to the newest version. It is idempotent and
-// runs each version in one transaction.
-func Migrate(ctx context.Context, db *sql.DB) error {
+// migrate brings the event store's schema to the newest version. It is idempotent and
+// runs each version in one transaction. Open runs it; nothing else needs to.
+func migrate(ctx context.Context, db *sql.DB) error {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("gdelt schema: %w", err)
@@ -78,21 +75,4 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return nil
-}
-
-// Open opens the event store at path and brings its schema up to date.
-func Open(ctx context.Context, path string, log *slog.Logger) (*store.GDELTStore, error) {
-	gs, err := store.OpenGDELT(ctx, path, log)
-	if err != nil {
-		return nil, err
-	}
-	sqlDB, err := gs.DB.DB()
-	if err == nil {
-		err = Migrate(ctx, sqlDB)
-	}
-	if err != nil {
-		gs.Close()
-		return nil, err
-	}
-	return gs, nil
 }

@@ -125,14 +125,9 @@ func (s *Server) listEvents(c *gin.Context) {
 	}
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	sqlDB, err := s.GDELT.DB.DB()
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	limit := q.Limit
 	q.Limit++
-	events, err := gdelt.Find(ctx, sqlDB, q)
+	events, err := s.GDELT.Find(ctx, q)
 	if err != nil {
 		fail(c, err)
 		return
@@ -155,12 +150,7 @@ func (s *Server) getEvent(c *gin.Context) {
 	}
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	sqlDB, err := s.GDELT.DB.DB()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ev, err := gdelt.Get(ctx, sqlDB, id)
+	ev, err := s.GDELT.Get(ctx, id)
 	if errors.Is(err, gdelt.ErrNotFound) {
 		fail(c, ErrNotFound("No GDELT event has id "+strconv.FormatInt(id, 10)+" in the event store."))
 		return

@@ -13,7 +13,6 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/forecast"
-	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -151,11 +150,7 @@ func quoteID(id string) string {
 // verifyEvidence answers 422 naming each cited GDELT event the event store does not hold.
 // An empty store (nothing ingested yet) cannot tell, so it accepts everything.
 func (s *Server) verifyEvidence(ctx context.Context, req *forecast.ForecastRequest) error {
-	sqlDB, err := s.GDELT.DB.DB()
-	if err != nil {
-		return err
-	}
-	if empty, err := gdelt.Empty(ctx, sqlDB); err != nil || empty {
+	if empty, err := s.GDELT.Empty(ctx); err != nil || empty {
 		return err
 	}
 	paths := map[int64][]string{}
@@ -173,7 +168,7 @@ func (s *Server) verifyEvidence(ctx context.Context, req *forecast.ForecastReque
 		}
 		paths[id] = append(paths[id], path+".gdelt_event_id")
 	})
-	missing, err := gdelt.Missing(ctx, sqlDB, ids)
+	missing, err := s.GDELT.Missing(ctx, ids)
 	if err != nil {
 		return err
 	}

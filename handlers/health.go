@@ -12,7 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
-	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -122,21 +121,17 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 	if s.GDELT == nil {
 		return "", errors.New("GDELT event store is not open")
 	}
-	if _, err := os.Stat(s.GDELT.Path); err != nil {
+	if _, err := os.Stat(s.GDELT.Path()); err != nil {
 		return "", fmt.Errorf("GDELT store file: %v", err)
 	}
-	sqlDB, err := s.GDELT.DB.DB()
-	if err != nil {
-		return "", err
-	}
-	st, err := gdelt.ReadStats(ctx, sqlDB)
+	st, err := s.GDELT.Stats(ctx)
 	if err != nil {
 		return "", fmt.Errorf("GDELT store unreadable: %v", err)
 	}
 	if st.Events == 0 {
-		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Path), nil
+		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Path()), nil
 	}
-	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path, st.Events, st.NewestDateAdded), nil
+	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path(), st.Events, st.NewestDateAdded), nil
 }
 
 func (s *Server) checkLastIngest(ctx context.Context) (string, error) {

@@ -14,6 +14,7 @@ import (
 
 	"geopol/apikey"
 	"geopol/config"
+	"geopol/gdelt"
 	"geopol/ratelimit"
 	"geopol/store"
 )
@@ -22,7 +23,7 @@ import (
 type Server struct {
 	Config *config.Config
 	DB     *gorm.DB
-	GDELT  *store.GDELTStore
+	GDELT  *gdelt.Store
 	Cache  store.Cache
 	Log    *slog.Logger
 	// Now is the clock for "active" and ages; nil means the real UTC clock. Tests may

@@ -1,6 +1,7 @@
 // Package store opens geopol's persistence: the forecast database (PostgreSQL or an
-// embedded SQLite file), the GDELT event store (its own SQLite file) and the cache
-// (Redis or in-process), and applies the embedded migrations.
+// embedded SQLite file) and the cache (Redis or in-process), and applies the embedded
+// migrations. The GDELT event store, a SQLite file of its own, is package gdelt's; it
+// opens with this package's SQLiteDSN.
 package store
 
 import (
@@ -37,7 +38,7 @@ func OpenDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*g
 	if cfg.UsesPostgres() {
 		dialector = postgres.Open(cfg.DatabaseURL)
 	} else {
-		dsn, err := sqliteDSN(cfg.SQLitePath, true)
+		dsn, err := SQLiteDSN(cfg.SQLitePath, true)
 		if err != nil {
 			return nil, err
 		}
@@ -93,9 +94,11 @@ func gormConfig(log *slog.Logger) *gorm.Config {
 	}
 }
 
-// sqliteDSN builds a DSN for a SQLite file with the pragmas geopol relies on, creating
-// the parent directory. Every pooled connection runs these pragmas when it opens.
-func sqliteDSN(path string, foreignKeys bool) (string, error) {
+// SQLiteDSN builds a DSN for a SQLite file with the pragmas geopol relies on, creating
+// the parent directory. Every pooled connection runs these pragmas when it opens. The
+// forecast database asks for foreign keys; the GDELT event store (package gdelt), which
+// has no foreign keys, does not.
+func SQLiteDSN(path string, foreignKeys bool) (string, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return "", fmt.Errorf("create directory for %s: %w", path, err)

@@ -66,7 +66,7 @@ func withMigration(t *testing.T, name, body string) fs.FS {
 // A table rebuild must not cascade-delete the rows that reference the rebuilt table.
 func TestSQLiteRebuildKeepsChildRows(t *testing.T) {
 	ctx := context.Background()
-	dsn, err := sqliteDSN(filepath.Join(t.TempDir(), "f.db"), true)
+	dsn, err := SQLiteDSN(filepath.Join(t.TempDir(), "f.db"), true)
 	if err != nil {
 		t.Fatal(err)
 	}
