@@ -2,7 +2,6 @@ package calibration
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -116,7 +115,7 @@ func ResolveDue(ctx context.Context, db *gorm.DB, events *gdelt.Store, opts Reso
 				return rep, fmt.Errorf("query events for forecast %s: %w", p.ID, err)
 			}
 			outcome, evidence := RuleOutcome(found)
-			ids, err := marshal(evidence)
+			ids, err := models.EncodeJSON(evidence)
 			if err != nil {
 				return rep, err
 			}
@@ -162,10 +161,4 @@ func storeBatch(ctx context.Context, db *gorm.DB, rows []models.OutcomeRecord, r
 		}
 		return nil
 	})
-}
-
-// marshal encodes evidence ids as a JSON array ([] when there are none).
-func marshal(ids []string) (models.JSON, error) {
-	b, err := json.Marshal(ids)
-	return models.JSON(b), err
 }

@@ -4,10 +4,7 @@
 
 package codes
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // fipsToISO maps every FIPS 10-4 country or territory code found in GDELT's
 // country lookup to an ISO 3166-1 alpha-3 code.
@@ -312,15 +309,4 @@ var fipsToISO = map[string]string{
 func FIPSToISO(fips string) (string, bool) {
 	iso, ok := fipsToISO[strings.ToUpper(strings.TrimSpace(fips))]
 	return iso, ok
-}
-
-// FIPSCodes returns every FIPS 10-4 code FIPSToISO knows, sorted. The slice is
-// a fresh copy the caller may modify.
-func FIPSCodes() []string {
-	codes := make([]string, 0, len(fipsToISO))
-	for c := range fipsToISO {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	return codes
 }

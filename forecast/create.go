@@ -97,6 +97,6 @@ func trackRecordBlock(ctx context.Context, db *gorm.DB, category string) (models
 	if err != nil {
 		return nil, err
 	}
-	return marshalJSON(CalibrationDTO{Category: category, Temperature: 1, HistoricalAccuracy: tr.HistoricalAccuracy,
+	return models.EncodeJSON(CalibrationDTO{Category: category, Temperature: 1, HistoricalAccuracy: tr.HistoricalAccuracy,
 		BrierScore: tr.BrierScore, SampleSize: tr.SampleSize})
 }

@@ -128,16 +128,16 @@ func (r *ForecastRequest) Row(id string, now time.Time) (*models.Prediction, err
 		EvidenceCount: evidence, CountryISO: r.CountryISO, CreatedAt: now, ExpiresAt: expires,
 	}
 	var err error
-	if row.Scenarios, err = marshalJSON(scenarios); err != nil {
+	if row.Scenarios, err = models.EncodeJSON(scenarios); err != nil {
 		return nil, err
 	}
-	if row.EnsembleInfo, err = marshalJSON(r.EnsembleInfo); err != nil {
+	if row.EnsembleInfo, err = models.EncodeJSON(r.EnsembleInfo); err != nil {
 		return nil, err
 	}
-	if row.Calibration, err = marshalJSON(cal); err != nil {
+	if row.Calibration, err = models.EncodeJSON(cal); err != nil {
 		return nil, err
 	}
-	if row.Entities, err = marshalJSON(nonNil(r.Entities)); err != nil {
+	if row.Entities, err = models.EncodeJSON(nonNil(r.Entities)); err != nil {
 		return nil, err
 	}
 	return row, nil
@@ -203,10 +203,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// marshalJSON encodes v for a JSON column.
-func marshalJSON(v any) (models.JSON, error) {
-	b, err := json.Marshal(v)
-	return models.JSON(b), err
 }

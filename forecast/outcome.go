@@ -107,7 +107,7 @@ func (r *OutcomeRequest) Validate(created, now time.Time) (*OutcomeVersion, erro
 
 // Record maps a version to the columns of an outcome row.
 func (o *OutcomeVersion) Record(forecastID string) (*models.OutcomeRecord, error) {
-	ids, err := marshalJSON(o.EvidenceGdeltIDs)
+	ids, err := models.EncodeJSON(o.EvidenceGdeltIDs)
 	if err != nil {
 		return nil, err
 	}

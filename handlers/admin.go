@@ -103,8 +103,7 @@ func (s *Server) createKey(c *gin.Context) {
 		return
 	}
 	logger(c).Info("api key created", "actor", "admin", "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, CreatedKey{ID: row.ID, Key: key, Prefix: row.Prefix, ClientName: row.ClientName, CreatedAt: row.CreatedAt})
+	writeJSON(c, http.StatusCreated, CreatedKey{ID: row.ID, Key: key, Prefix: row.Prefix, ClientName: row.ClientName, CreatedAt: row.CreatedAt}, "no-store")
 }
 
 // listKeys shows every key, revoked ones included.
@@ -120,8 +119,7 @@ func (s *Server) listKeys(c *gin.Context) {
 	for _, r := range rows {
 		out.Items = append(out.Items, NewKeyView(r))
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out, "no-store")
 }
 
 // revokeKey revokes a key by id: 204, also when it was already revoked (so a retry

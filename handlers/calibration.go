@@ -102,7 +102,7 @@ func (s *Server) scorecard(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // WeightView is a stored ensemble weight.
@@ -135,12 +135,7 @@ func (s *Server) listWeights(c *gin.Context) {
 		out.Items = append(out.Items, WeightView{CameoCode: w.CameoCode, Alpha: w.Alpha, SampleSize: w.SampleSize,
 			BrierScore: w.BrierScore, UpdatedAt: w.UpdatedAt.UTC()})
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeJSON(c, http.StatusOK, out, cacheRevalidate)
 }
 
 // lookupWeight answers GET /calibration/weights/{code}: the weight that applies to a
@@ -160,12 +155,7 @@ func (s *Server) lookupWeight(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	b, err := json.Marshal(w)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeJSON(c, http.StatusOK, w, cacheRevalidate)
 }
 
 // CalibrateRequest is the optional body of POST /admin/calibrate.
@@ -193,6 +183,5 @@ func (s *Server) calibrate(c *gin.Context) {
 	}
 	s.bump(c, calibrationGeneration)
 	logger(c).Info("calibration run", "actor", "admin", "samples", rep.Samples, "applied", rep.Applied, "refused", rep.Refused, "force", req.Force)
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, rep)
+	writeJSON(c, http.StatusOK, rep, "no-store")
 }

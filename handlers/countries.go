@@ -56,7 +56,7 @@ func (s *Server) listCountries(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // riskMap returns the choropleth layer: one entry per country with active forecasts.
@@ -70,12 +70,7 @@ func (s *Server) riskMap(c *gin.Context) {
 	for i, sum := range all {
 		out[i] = forecast.RiskMapEntry{ISOCode: sum.ISOCode, RiskScore: sum.RiskScore, ForecastCount: sum.ForecastCount, TopQuestion: sum.TopQuestion}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeJSON(c, http.StatusOK, out, cacheRevalidate)
 }
 
 // riskSummary returns one country's summary; 404 when it has no active forecasts.
@@ -105,5 +100,5 @@ func (s *Server) riskSummary(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +139,7 @@ func (s *Server) listEvents(c *gin.Context) {
 		next := cursor{scope: scope, id: strconv.FormatInt(events[limit-1].GlobalEventID, 10)}.encode()
 		page.NextCursor = &next
 	}
-	writeEncoded(c, page, cacheRevalidate)
+	writeJSON(c, http.StatusOK, page, cacheRevalidate)
 }
 
 // getEvent returns one event by GLOBALEVENTID.
@@ -159,7 +160,7 @@ func (s *Server) getEvent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeEncoded(c, ev, cacheImmutable)
+	writeJSON(c, http.StatusOK, ev, cacheImmutable)
 }
 
 // IngestRunDTO is an ingest run on the wire.
@@ -236,5 +237,5 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 		}
 		page.Items = append(page.Items, dto)
 	}
-	writeEncoded(c, page, cacheRevalidate)
+	writeJSON(c, http.StatusOK, page, cacheRevalidate)
 }

@@ -69,36 +69,55 @@ func (s *Server) createForecast(c *gin.Context) {
 		scopes = append(scopes, "country:"+*row.CountryISO)
 	}
 	s.bump(c, scopes...)
-	b, err := json.Marshal(resp)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	c.Header("Location", "/api/v1/forecasts/"+row.ID)
-	writeJSON(c, http.StatusCreated, b, "no-store")
+	writeJSON(c, http.StatusCreated, resp, "no-store")
 }
 
-// loadForecast returns the encoded forecast.ForecastResponse for id, from the cache when it can.
+// loadForecast returns the encoded forecast for id, from the cache when it can.
 func (s *Server) loadForecast(c *gin.Context, id string) (*forecast.ForecastResponse, []byte, error) {
-	if _, err := uuid.Parse(id); err != nil {
-		return nil, nil, ErrNotFound("No forecast has id " + quoteID(id) + ".")
+	if err := checkForecastID(id); err != nil {
+		return nil, nil, err
 	}
 	var resp *forecast.ForecastResponse
 	b, err := s.cachedJSON(c, "forecast:"+id, s.Config.CacheTTLForecast, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
-		var row models.Prediction
-		if err := s.DB.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return nil, ErrNotFound("No forecast has id " + quoteID(id) + ".")
-			}
+		row, err := findForecast(s.DB.WithContext(ctx), id)
+		if err != nil {
 			return nil, err
 		}
-		var err error
-		resp, err = forecast.FromRow(&row)
+		resp, err = forecast.FromRow(row)
 		return resp, err
 	})
 	return resp, b, err
+}
+
+// checkForecastID answers 404 for an id that cannot name a forecast, without a query.
+func checkForecastID(id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return forecastNotFound(id)
+	}
+	return nil
+}
+
+func forecastNotFound(id string) error { return ErrNotFound("No forecast has id " + quoteID(id) + ".") }
+
+// findForecast loads the forecast id names (only the given columns, or all), or answers
+// a 404 problem for an unknown or malformed id.
+func findForecast(db *gorm.DB, id string, columns ...string) (*models.Prediction, error) {
+	if err := checkForecastID(id); err != nil {
+		return nil, err
+	}
+	var p models.Prediction
+	q := db
+	if len(columns) > 0 {
+		q = q.Select(columns)
+	}
+	err := q.Take(&p, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, forecastNotFound(id)
+	}
+	return &p, err
 }
 
 // getForecast returns the full nested forecast.
@@ -108,7 +127,7 @@ func (s *Server) getForecast(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheImmutable)
+	writeBody(c, http.StatusOK, b, cacheImmutable)
 }
 
 // ScenariosResponse is the body of GET /forecasts/{id}/scenarios.
@@ -131,12 +150,7 @@ func (s *Server) getScenarios(c *gin.Context) {
 			return
 		}
 	}
-	out, err := json.Marshal(ScenariosResponse{ForecastID: resp.ForecastID, Scenarios: resp.Scenarios})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, out, cacheImmutable)
+	writeJSON(c, http.StatusOK, ScenariosResponse{ForecastID: resp.ForecastID, Scenarios: resp.Scenarios}, cacheImmutable)
 }
 
 // quoteID keeps a client-supplied id short and printable in messages.

@@ -125,7 +125,7 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // pageOf maps up to limit rows (one more was fetched to learn whether more exist).
@@ -188,5 +188,5 @@ func (s *Server) topForecasts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, b, cacheRevalidate)
+	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }

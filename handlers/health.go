@@ -91,8 +91,7 @@ func (s *Server) health(c *gin.Context) {
 			resp.Status = StatusDegraded
 		}
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(status, resp)
+	writeJSON(c, status, resp, "no-store")
 }
 
 func (s *Server) checkDatabase(ctx context.Context) (string, error) {

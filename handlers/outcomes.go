@@ -1,12 +1,9 @@
 package handlers
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"geopol/forecast"
@@ -25,25 +22,11 @@ func (s *Server) outcomeInput(c *gin.Context, db *gorm.DB) (*forecast.OutcomeVer
 	if err := readJSON(c, &req); err != nil {
 		return nil, err
 	}
-	p, err := findForecast(db, id)
+	p, err := findForecast(db, id, "id", "created_at")
 	if err != nil {
 		return nil, err
 	}
 	return req.Validate(p.CreatedAt, s.now())
-}
-
-// findForecast loads the forecast an outcome route names, or a 404 problem.
-func findForecast(db *gorm.DB, id string) (*models.Prediction, error) {
-	missing := ErrNotFound("No forecast has id " + quoteID(id) + ".")
-	if _, err := uuid.Parse(id); err != nil {
-		return nil, missing
-	}
-	var p models.Prediction
-	err := db.Select("id", "created_at").Take(&p, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, missing
-	}
-	return &p, err
 }
 
 // writeOutcome sends an outcome with the given status.
@@ -53,15 +36,10 @@ func writeOutcome(c *gin.Context, status int, row *models.OutcomeRecord) {
 		fail(c, err)
 		return
 	}
-	b, err := json.Marshal(resp)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	cacheControl := cacheRevalidate
 	if status != http.StatusOK {
 		cacheControl = "no-store"
 		c.Header("Location", "/api/v1/forecasts/"+row.PredictionID+"/outcome")
 	}
-	writeJSON(c, status, b, cacheControl)
+	writeJSON(c, status, resp, cacheControl)
 }

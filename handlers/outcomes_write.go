@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -47,7 +46,7 @@ func (s *Server) getOutcome(c *gin.Context) {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	db := s.DB.WithContext(ctx)
-	p, err := findForecast(db, c.Param("id"))
+	p, err := findForecast(db, c.Param("id"), "id", "created_at")
 	if err != nil {
 		fail(c, err)
 		return
@@ -91,7 +90,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 		replaced := old.OutcomeVersion
 		now := s.now()
 		replaced.ReplacedAt = &now
-		history, err := json.Marshal(append(old.History, replaced))
+		history, err := models.EncodeJSON(append(old.History, replaced))
 		if err != nil {
 			return err
 		}
@@ -99,7 +98,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		next.ID, next.History = row.ID, models.JSON(history)
+		next.ID, next.History = row.ID, history
 		// A map, not the struct: Updates(struct) would skip zero values such as outcome 0.
 		if err := tx.Model(&row).Updates(map[string]any{
 			"outcome": next.Outcome, "status": next.Status, "resolution_date": next.ResolutionDate,

@@ -28,9 +28,20 @@ func etagOf(body []byte) string {
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
-// writeJSON sends an encoded body with its ETag and Cache-Control, answering 304 when
-// the client already has it (If-None-Match).
-func writeJSON(c *gin.Context, status int, body []byte, cacheControl string) {
+// writeJSON encodes v and sends it with writeBody: every JSON response of the API goes
+// through these two functions.
+func writeJSON(c *gin.Context, status int, v any, cacheControl string) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeBody(c, status, b, cacheControl)
+}
+
+// writeBody sends an encoded JSON body with its ETag and Cache-Control, answering 304
+// when the client already has it (If-None-Match).
+func writeBody(c *gin.Context, status int, body []byte, cacheControl string) {
 	etag := etagOf(body)
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", cacheControl)
@@ -112,14 +123,4 @@ func newToken() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// writeEncoded encodes v and sends it with writeJSON.
-func writeEncoded(c *gin.Context, v any, cacheControl string) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, b, cacheControl)
 }

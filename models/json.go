@@ -49,3 +49,9 @@ func (j *JSON) UnmarshalJSON(b []byte) error {
 	*j = append((*j)[:0], b...)
 	return nil
 }
+
+// EncodeJSON encodes v for a JSON column.
+func EncodeJSON(v any) (JSON, error) {
+	b, err := json.Marshal(v)
+	return JSON(b), err
+}

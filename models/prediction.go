@@ -4,7 +4,7 @@ import "time"
 
 // Prediction is one stored forecast: the probability an engine gave a question, with the
 // scenario tree, ensemble details, calibration block and entities kept as JSON documents.
-// The wire shape (handlers.ForecastResponse) is a nested tree; this row is its storage.
+// The wire shape (forecast.ForecastResponse) is a nested tree; this row is its storage.
 type Prediction struct {
 	// ID is a server-assigned UUID string, so ids can be made before the row exists.
 	ID             string  `gorm:"primaryKey;type:varchar(36);not null"`
@@ -25,7 +25,7 @@ type Prediction struct {
 	EnsembleInfo     JSON    `gorm:"type:json;not null"`
 	Calibration      JSON    `gorm:"type:json;not null"`
 	Entities         JSON    `gorm:"type:json;not null"`
-	// CountryISO is stored upper-case ISO 3166-1 alpha-3; handlers convert alpha-2 at the edge.
+	// CountryISO is stored upper-case ISO 3166-1 alpha-3; forecast validation converts alpha-2.
 	// It has no single-column index: the composite below leads with it and serves both.
 	// idx_predictions_country_created serves the per-country list and risk summary:
 	// WHERE country_iso = ? ORDER BY created_at DESC, id DESC (keyset pagination).
