@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/calibration"
+	"geopol/store/storetest"
 )
 
 // checkAcceptanceWeights: the hand computation of `geopol calibrate` on acceptanceSet.
@@ -47,10 +48,10 @@ func checkAcceptanceWeights(t *testing.T, db *gorm.DB, out string) {
 	if len(ws) != 2 || ws[0].CameoCode != "19" || ws[1].CameoCode != "super:verbal_coop" {
 		t.Fatalf("weights %+v", ws)
 	}
-	approx(t, "alpha 19", &ws[0].Alpha, 13.0/23)
-	approx(t, "brier 19", ws[0].BrierScore, (1.81-0.52*0.52/0.92)/10)
-	approx(t, "alpha super:verbal_coop", &ws[1].Alpha, 1)
-	approx(t, "brier super:verbal_coop", ws[1].BrierScore, 0.086)
+	storetest.Near(t, "alpha 19", &ws[0].Alpha, 13.0/23)
+	storetest.Near(t, "brier 19", ws[0].BrierScore, (1.81-0.52*0.52/0.92)/10)
+	storetest.Near(t, "alpha super:verbal_coop", &ws[1].Alpha, 1)
+	storetest.Near(t, "brier super:verbal_coop", ws[1].BrierScore, 0.086)
 	if ws[0].SampleSize != 10 || ws[1].SampleSize != 10 {
 		t.Errorf("sample sizes %d %d", ws[0].SampleSize, ws[1].SampleSize)
 	}
@@ -89,27 +90,27 @@ func checkAcceptanceScorecard(t *testing.T, card *calibration.Scorecard) {
 	if o.Count != 24 || card.Unscored.Annulled != 1 || card.Unscored.Ambiguous != 0 {
 		t.Errorf("counts: %d scored, %+v unscored", o.Count, card.Unscored)
 	}
-	approx(t, "brier", o.BrierScore, 3.26/24)
+	storetest.Near(t, "brier", o.BrierScore, 3.26/24)
 	logYes := 4*-math.Log(0.7) + 5*-math.Log(0.6) + 2*-math.Log(0.5) + 2*-math.Log(0.8) - math.Log(0.9) - math.Log(0.4)
 	logNo := 4*-math.Log(0.6) + 2*-math.Log(0.8) - math.Log(0.5) + 2*-math.Log(0.7)
-	approx(t, "log", o.LogScore, (logYes+logNo)/24)
+	storetest.Near(t, "log", o.LogScore, (logYes+logNo)/24)
 	if math.Abs(*o.LogScore-0.4471311) > 1e-7 {
 		t.Errorf("log score %v, want 0.4471311", *o.LogScore)
 	}
-	approx(t, "accuracy", o.HistoricalAccuracy, 22.0/24)
-	approx(t, "base rate", o.BaseRate, 0.625)
-	approx(t, "uncertainty", o.Uncertainty, 0.234375)
-	approx(t, "reliability", o.Reliability, (0.08+0.18+0.2+3.0/36+0.8+0.36+0.08+0.01)/24)
-	approx(t, "resolution", o.Resolution, (4*0.390625+5*0.180625+3*(2.0/3-0.625)*(2.0/3-0.625)+12*0.140625)/24)
-	approx(t, "ece", o.ECE, 6.2/24)
-	approx(t, "REL - RES + UNC", o.BrierScore, *o.Reliability-*o.Resolution+*o.Uncertainty)
+	storetest.Near(t, "accuracy", o.HistoricalAccuracy, 22.0/24)
+	storetest.Near(t, "base rate", o.BaseRate, 0.625)
+	storetest.Near(t, "uncertainty", o.Uncertainty, 0.234375)
+	storetest.Near(t, "reliability", o.Reliability, (0.08+0.18+0.2+3.0/36+0.8+0.36+0.08+0.01)/24)
+	storetest.Near(t, "resolution", o.Resolution, (4*0.390625+5*0.180625+3*(2.0/3-0.625)*(2.0/3-0.625)+12*0.140625)/24)
+	storetest.Near(t, "ece", o.ECE, 6.2/24)
+	storetest.Near(t, "REL - RES + UNC", o.BrierScore, *o.Reliability-*o.Resolution+*o.Uncertainty)
 	wantBins := map[int][2]float64{2: {2, 0}, 3: {2, 0}, 4: {5, 0.2}, 5: {3, 2.0 / 3}, 6: {5, 1}, 7: {4, 1}, 8: {2, 1}, 9: {1, 1}}
 	for i, b := range o.Bins {
 		w := wantBins[i]
 		if b.Count != int(w[0]) || !b.InsufficientSample {
 			t.Errorf("bin %d: %+v, want count %v", i, b, w[0])
 		} else if b.Count > 0 {
-			approx(t, "observed rate", b.ObservedRate, w[1])
+			storetest.Near(t, "observed rate", b.ObservedRate, w[1])
 		}
 	}
 	groups := map[string]calibration.Score{}
@@ -125,9 +126,9 @@ func checkAcceptanceScorecard(t *testing.T, card *calibration.Scorecard) {
 			t.Errorf("group %s: %+v", key, g)
 			continue
 		}
-		approx(t, key+" brier", g.BrierScore, want[1])
+		storetest.Near(t, key+" brier", g.BrierScore, want[1])
 		if want[2] >= 0 {
-			approx(t, key+" accuracy", g.HistoricalAccuracy, want[2])
+			storetest.Near(t, key+" accuracy", g.HistoricalAccuracy, want[2])
 		}
 	}
 }

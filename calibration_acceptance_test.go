@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,16 +191,5 @@ func checkAcceptanceOutcomes(t *testing.T, db *gorm.DB, ids []string) {
 				t.Errorf("forecast %d evidence %v, want %v", i, got, want)
 			}
 		}
-	}
-}
-
-func approx(t *testing.T, what string, got *float64, want float64) {
-	t.Helper()
-	if got == nil || math.Abs(*got-want) > 1e-9 {
-		if got == nil {
-			t.Errorf("%s = null, want %.10g", what, want)
-			return
-		}
-		t.Errorf("%s = %.10g, want %.10g", what, *got, want)
 	}
 }

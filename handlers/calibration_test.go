@@ -8,35 +8,17 @@ import (
 	"geopol/calibration"
 	"geopol/forecast"
 	"geopol/handlers"
+	"geopol/store/storetest"
 )
 
 func (e *env) scorecard(query string) handlers.ScorecardResponse {
 	e.t.Helper()
-	rec := e.do(http.MethodGet, "/api/v1/calibration/scorecard"+query, nil)
-	if rec.Code != http.StatusOK {
-		e.t.Fatalf("scorecard%s: %d %s", query, rec.Code, rec.Body)
-	}
-	return decode[handlers.ScorecardResponse](e.t, rec)
+	return getOK[handlers.ScorecardResponse](e, "/api/v1/calibration/scorecard"+query)
 }
 
 func (e *env) lookup(code string) calibration.Weight {
 	e.t.Helper()
-	rec := e.do(http.MethodGet, "/api/v1/calibration/weights/"+code, nil)
-	if rec.Code != http.StatusOK {
-		e.t.Fatalf("lookup %s: %d %s", code, rec.Code, rec.Body)
-	}
-	return decode[calibration.Weight](e.t, rec)
-}
-
-func near(t *testing.T, what string, got *float64, want float64) {
-	t.Helper()
-	if got == nil || math.Abs(*got-want) > 1e-9 {
-		if got == nil {
-			t.Errorf("%s = null, want %.10g", what, want)
-			return
-		}
-		t.Errorf("%s = %.10g, want %.10g", what, *got, want)
-	}
+	return getOK[calibration.Weight](e, "/api/v1/calibration/weights/"+code)
 }
 
 // Ten conflict forecasts of CAMEO 19 at p = 0.7 (llm 0.8, tkg 0.4), 7 yes and 3 no, then
@@ -66,17 +48,17 @@ func TestScorecardWeightsAndCalibrationBlock(t *testing.T) {
 		card := e.scorecard("")
 		o := card.Overall
 		// Brier = (7×0.3² + 3×0.7²) / 10 = (0.63 + 1.47) / 10 = 0.21
-		near(t, "brier", o.BrierScore, 0.21)
+		storetest.Near(t, "brier", o.BrierScore, 0.21)
 		// Log = (7×(-ln 0.7) + 3×(-ln 0.3)) / 10 = (2.4967246 + 3.6119184) / 10 = 0.6108643
-		near(t, "log", o.LogScore, (7*-math.Log(0.7)+3*-math.Log(0.3))/10)
+		storetest.Near(t, "log", o.LogScore, (7*-math.Log(0.7)+3*-math.Log(0.3))/10)
 		// Every call is "yes" (p >= 0.5): 7 of 10 right.
-		near(t, "accuracy", o.HistoricalAccuracy, 0.7)
+		storetest.Near(t, "accuracy", o.HistoricalAccuracy, 0.7)
 		// One bin (0.7 -> bin 7) whose mean forecast equals its observed rate 0.7:
 		// REL = 0, RES = (0.7 - 0.7)² = 0, UNC = 0.7 × 0.3 = 0.21 = BS, ECE = 0.
-		near(t, "reliability", o.Reliability, 0)
-		near(t, "resolution", o.Resolution, 0)
-		near(t, "uncertainty", o.Uncertainty, 0.21)
-		near(t, "ece", o.ECE, 0)
+		storetest.Near(t, "reliability", o.Reliability, 0)
+		storetest.Near(t, "resolution", o.Resolution, 0)
+		storetest.Near(t, "uncertainty", o.Uncertainty, 0.21)
+		storetest.Near(t, "ece", o.ECE, 0)
 		if b := o.Bins[7]; b.Count != 10 || !b.InsufficientSample || o.Count != 10 {
 			t.Errorf("bin 7: %+v", b)
 		}
@@ -108,7 +90,7 @@ func TestScorecardWeightsAndCalibrationBlock(t *testing.T) {
 		if len(list.Items) != 1 || list.Items[0].CameoCode != "19" || list.Items[0].SampleSize != 10 {
 			t.Errorf("weights: %+v", list)
 		}
-		near(t, "stored brier", list.Items[0].BrierScore, 0.21)
+		storetest.Near(t, "stored brier", list.Items[0].BrierScore, 0.21)
 		if w := e.lookup("19"); w.Source != "19" || math.Abs(w.Alpha-0.75) > 1e-9 {
 			t.Errorf("lookup 19: %+v", w)
 		}
@@ -152,7 +134,7 @@ func TestScorecardWeightsAndCalibrationBlock(t *testing.T) {
 			f.Calibration.Temperature != 1 || math.Abs(f.Calibration.HistoricalAccuracy-0.75) > 1e-9 {
 			t.Errorf("calibration block: %d %+v", first.Code, f.Calibration)
 		}
-		near(t, "block brier", f.Calibration.BrierScore, 2.6/12)
+		storetest.Near(t, "block brier", f.Calibration.BrierScore, 2.6/12)
 		// The record changes, and a retry of the same request still returns the stored forecast.
 		e.resolve(e.newForecast(forecastReq(t, "conflict", "19", 0.9, 0.9, 0.9)), `{"outcome":1}`)
 		retry := e.post(body, "Idempotency-Key", "calibration-block-1")

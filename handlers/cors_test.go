@@ -13,16 +13,7 @@ import (
 // send serves one request without the conformance check: preflights and foreign
 // origins are CORS machinery, not operations of the specification.
 func send(e *env, method, path string, header ...string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, nil)
-	for k, v := range e.headers {
-		req.Header[k] = v
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	e.router.ServeHTTP(rec, req)
-	return rec
+	return e.serve(httptest.NewRequest(method, path, nil), header...)
 }
 
 func preflight(e *env, origin string) *httptest.ResponseRecorder {

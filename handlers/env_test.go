@@ -80,6 +80,16 @@ func (e *env) do(method, path string, body []byte, header ...string) *httptest.R
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	rec := e.serve(req, header...)
+	for _, check := range responseCheckers {
+		check(e.t, req, body, rec)
+	}
+	return rec
+}
+
+// serve sends req through the router with the env's headers and the given header
+// name/value pairs, without the response checkers.
+func (e *env) serve(req *http.Request, header ...string) *httptest.ResponseRecorder {
 	for k, v := range e.headers {
 		req.Header[k] = v
 	}
@@ -88,10 +98,17 @@ func (e *env) do(method, path string, body []byte, header ...string) *httptest.R
 	}
 	rec := httptest.NewRecorder()
 	e.router.ServeHTTP(rec, req)
-	for _, check := range responseCheckers {
-		check(e.t, req, body, rec)
-	}
 	return rec
+}
+
+// getOK GETs path, fails the test unless the answer is 200, and decodes it.
+func getOK[T any](e *env, path string) T {
+	e.t.Helper()
+	rec := e.do(http.MethodGet, path, nil)
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+	}
+	return decode[T](e.t, rec)
 }
 
 // decode unmarshals a response body, failing the test on error.

@@ -91,13 +91,23 @@ func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
 	return migrateFS(ctx, db, migrations.FS)
 }
 
-func migrateFS(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]string, error) {
+// prepare loads the migrations of db's dialect from fsys and makes sure the revision
+// table exists; it returns db bound to ctx.
+func prepare(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]migration, *gorm.DB, error) {
 	files, err := loadMigrations(fsys, Dialect(db))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db = db.WithContext(ctx)
 	if err := ensureRevisionTable(db); err != nil {
+		return nil, nil, err
+	}
+	return files, db, nil
+}
+
+func migrateFS(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]string, error) {
+	files, db, err := prepare(ctx, db, fsys)
+	if err != nil {
 		return nil, err
 	}
 	var applied []string
@@ -215,12 +225,8 @@ func applyInTx(db *gorm.DB, m migration) (bool, error) {
 // Status lists the embedded migrations with the time each was applied, plus any
 // recorded version that this binary does not know (a newer binary applied it).
 func Status(ctx context.Context, db *gorm.DB) ([]MigrationStatus, error) {
-	files, err := loadMigrations(migrations.FS, Dialect(db))
+	files, db, err := prepare(ctx, db, migrations.FS)
 	if err != nil {
-		return nil, err
-	}
-	db = db.WithContext(ctx)
-	if err := ensureRevisionTable(db); err != nil {
 		return nil, err
 	}
 	var revs []Revision

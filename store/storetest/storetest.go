@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -222,4 +223,16 @@ func JSONStrings(t testing.TB, stored []byte) []string {
 		t.Fatalf("stored %q is not a JSON array of strings", stored)
 	}
 	return out
+}
+
+// Near fails the test unless got is present and within 1e-9 of want: scorecard numbers
+// are compared with hand-computed values this way.
+func Near(t testing.TB, what string, got *float64, want float64) {
+	t.Helper()
+	switch {
+	case got == nil:
+		t.Errorf("%s = null, want %.10g", what, want)
+	case math.Abs(*got-want) > 1e-9:
+		t.Errorf("%s = %.10g, want %.10g", what, *got, want)
+	}
 }
