@@ -131,18 +131,6 @@ func revokeKey(ctx context.Context, cfg *config.Config, db *gorm.DB, ref, actor 
 	return nil
 }
 
-// devKeyHint tells a developer how to get a key when none exists: the repository never
-// ships one.
-func devKeyHint(ctx context.Context, cfg *config.Config, db *gorm.DB, stdout io.Writer) {
-	if cfg.Environment != config.Development {
-		return
-	}
-	if n, err := apikey.CountActive(ctx, db); err != nil || n > 0 {
-		return
-	}
-	fmt.Fprint(stdout, "No API key exists yet; the forecast routes need one. Create it with:\n\n    go run . apikey create --client NAME\n\n")
-}
-
 // cliActor names who ran a CLI command, for the audit log line.
 func cliActor() string {
 	name := os.Getenv("USER")

@@ -4,24 +4,16 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"geopol/config"
-	"geopol/gdelt"
-	"geopol/handlers"
-	"geopol/ratelimit"
 	"geopol/store"
 )
 
@@ -123,114 +115,4 @@ func openCLI(ctx context.Context, stderr io.Writer) (*config.Config, *slog.Logge
 		}
 	}
 	return cfg, log, db, func() { store.Close(db) }, nil
-}
-
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: geopol serve\n\nServes the HTTP API on HTTP_ADDR until SIGINT/SIGTERM.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	log.Info("starting geopol", "config", cfg)
-
-	db, err := store.OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer store.Close(db)
-	if cfg.AutoMigrate {
-		applied, err := store.Migrate(ctx, db)
-		if err != nil {
-			return err
-		}
-		log.Info("schema up to date", "applied", applied)
-	} else if st, err := store.Status(ctx, db); err != nil {
-		return err
-	} else if n := store.Pending(st); n > 0 {
-		return fmt.Errorf("%d schema migration(s) pending: run `geopol migrate up` (or set AUTO_MIGRATE=true)", n)
-	}
-	devKeyHint(ctx, cfg, db, stdout)
-	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
-	if err != nil {
-		return err
-	}
-	defer events.Close()
-	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
-	if err != nil {
-		return err
-	}
-	defer cache.Close()
-
-	// Gin's debug mode only prints the route table; the access log covers the rest.
-	gin.SetMode(gin.ReleaseMode)
-	srv := &http.Server{
-		Addr: cfg.HTTPAddr,
-		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: events, Cache: cache, Log: log,
-			Limiter: ratelimit.New(cache, log)}),
-		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	return serveHTTP(ctx, srv, nil, log, shutdownGrace)
-}
-
-func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
-		fmt.Fprintln(stderr, "usage: geopol migrate up|status\n\n  up      apply pending migrations (safe to run repeatedly and concurrently)\n  status  list migrations and when each was applied")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return errors.New("migrate needs exactly one of: up, status")
-	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer store.Close(db)
-	if args[0] == "up" {
-		applied, err := store.Migrate(ctx, db)
-		if err != nil {
-			return err
-		}
-		if len(applied) == 0 {
-			fmt.Fprintf(stdout, "%s: schema is up to date\n", cfg.DatabaseLabel())
-		}
-		for _, v := range applied {
-			fmt.Fprintf(stdout, "%s: applied %s\n", cfg.DatabaseLabel(), v)
-		}
-		return nil
-	}
-	st, err := store.Status(ctx, db)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s\n", cfg.DatabaseLabel())
-	for _, m := range st {
-		state := "pending"
-		if m.AppliedAt != nil {
-			state = "applied " + m.AppliedAt.Format(time.RFC3339)
-		}
-		if m.Modified {
-			state += " (file changed since it was applied!)"
-		}
-		fmt.Fprintf(stdout, "  %s  %-30s %s\n", m.Version, m.Description, state)
-	}
-	return nil
 }
