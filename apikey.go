@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/user"
 	"text/tabwriter"
@@ -15,8 +14,6 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/apikey"
-	"geopol/config"
-	"geopol/store"
 )
 
 const apikeyUsage = `usage:
@@ -65,27 +62,27 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("unknown apikey command %q", sub)
 	}
 
-	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
+	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer a.close()
 	actor := cliActor()
 	switch sub {
 	case "create":
-		key, row, err := apikey.Create(ctx, db, client)
+		key, row, err := apikey.Create(ctx, a.db, client)
 		if err != nil {
 			return err
 		}
-		log.Info("api key created", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+		a.log.Info("api key created", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
 		fmt.Fprintf(stdout, "API key for %q (id %d, prefix %s):\n\n    %s\n\n", row.ClientName, row.ID, row.Prefix, key)
 		fmt.Fprintf(stdout, "Store it now: it is shown only this once and cannot be recovered.\n")
-		fmt.Fprintf(stdout, "Send it as %s: <key>, or Authorization: Bearer <key>.\n", cfg.APIKeyHeader)
+		fmt.Fprintf(stdout, "Send it as %s: <key>, or Authorization: Bearer <key>.\n", a.cfg.APIKeyHeader)
 		return nil
 	case "list":
-		return listKeys(ctx, db, stdout)
+		return listKeys(ctx, a.db, stdout)
 	}
-	return revokeKey(ctx, cfg, db, args[0], actor, log, stdout)
+	return revokeKey(ctx, a, args[0], actor, stdout)
 }
 
 // listKeys prints every key as a table; keys themselves are never stored, so never shown.
@@ -109,24 +106,23 @@ func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
 
 // revokeKey revokes the key ref names (id, display prefix or whole key) and clears it
 // from the shared cache.
-func revokeKey(ctx context.Context, cfg *config.Config, db *gorm.DB, ref, actor string, log *slog.Logger, stdout io.Writer) error {
-	row, err := apikey.Find(ctx, db, ref)
+func revokeKey(ctx context.Context, a *app, ref, actor string, stdout io.Writer) error {
+	row, err := apikey.Find(ctx, a.db, ref)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("no API key matches %q (see `geopol apikey list`)", ref)
 	}
 	if err != nil {
 		return err
 	}
-	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
+	cache, err := a.openCache()
 	if err != nil {
 		return err
 	}
-	defer cache.Close()
-	row, err = apikey.Revoke(ctx, db, cache, row.ID)
+	row, err = apikey.Revoke(ctx, a.db, cache, row.ID)
 	if err != nil {
 		return fmt.Errorf("%w; run the command again once Redis answers", err)
 	}
-	log.Info("api key revoked", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	a.log.Info("api key revoked", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
 	fmt.Fprintf(stdout, "revoked key %d (%s, client %q) at %s\n", row.ID, row.Prefix, row.ClientName, row.RevokedAt.Format(time.RFC3339))
 	return nil
 }

@@ -37,12 +37,13 @@ calibration_weights unless the guardrail refuses a change.`)
 		fs.Usage()
 		return errors.New("calibrate takes only --force")
 	}
-	cfg, _, db, closeDB, err := openCLI(ctx, stderr)
+	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-	rep, err := calibration.Calibrate(ctx, db, calibration.CalibrateOptions{MaxChange: cfg.CalibrationMaxChange, Force: *force, Now: store.Now()})
+	defer a.close()
+	cfg := a.cfg
+	rep, err := calibration.Calibrate(ctx, a.db, calibration.CalibrateOptions{MaxChange: cfg.CalibrationMaxChange, Force: *force, Now: store.Now()})
 	if err != nil {
 		return err
 	}

@@ -42,16 +42,16 @@ interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`)
 		fs.Usage()
 		return errors.New("give files/URLs, or --lastupdate URL")
 	}
-	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
+	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
+	defer a.close()
+	db, log := a.db, a.log
+	events, err := a.openEvents(ctx)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
 	opts := gdelt.Options{}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		opts.Progress = stderr // a terminal: show progress on long files

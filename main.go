@@ -6,15 +6,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"gorm.io/gorm"
-
-	"geopol/config"
-	"geopol/store"
 )
 
 const usage = `geopol: forecasts, outcomes, calibration and the GDELT event store, behind one API.
@@ -79,40 +73,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // records its run as interrupted.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
-// setup loads configuration and builds the logger every command uses.
-func setup(stderr io.Writer) (*config.Config, *slog.Logger, error) {
-	cfg, err := config.Load(config.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	var h slog.Handler = slog.NewTextHandler(stderr, opts)
-	if cfg.LogJSON {
-		h = slog.NewJSONHandler(stderr, opts)
-	}
-	log := slog.New(h)
-	slog.SetDefault(log)
-	return cfg, log, nil
-}
-
-// openCLI is the prologue of the commands that work on the forecast database: load the
-// configuration, open the database and, when AUTO_MIGRATE is on, migrate it.
-func openCLI(ctx context.Context, stderr io.Writer) (*config.Config, *slog.Logger, *gorm.DB, func(), error) {
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if cfg.AutoMigrate {
-		if _, err := store.Migrate(ctx, db); err != nil {
-			store.Close(db)
-			return nil, nil, nil, nil, err
-		}
-	}
-	return cfg, log, db, func() { store.Close(db) }, nil
 }

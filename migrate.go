@@ -19,15 +19,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return errors.New("migrate needs exactly one of: up, status")
 	}
-	cfg, log, err := setup(stderr)
+	a, err := openApp(ctx, stderr, appOptions{manualSchema: true})
 	if err != nil {
 		return err
 	}
-	db, err := store.OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer store.Close(db)
+	defer a.close()
+	cfg, db := a.cfg, a.db
 	if args[0] == "up" {
 		applied, err := store.Migrate(ctx, db)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"geopol/calibration"
-	"geopol/gdelt"
 	"geopol/store"
 )
 
@@ -49,17 +48,17 @@ ids become the evidence. Idempotent: a forecast is never resolved twice.`)
 		}
 		now = t.UTC().Truncate(time.Microsecond)
 	}
-	cfg, log, db, closeDB, err := openCLI(ctx, stderr)
+	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
+	defer a.close()
+	cfg := a.cfg
+	events, err := a.openEvents(ctx)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
-	rep, err := calibration.ResolveDue(ctx, db, events, calibration.ResolveOptions{Now: now,
+	rep, err := calibration.ResolveDue(ctx, a.db, events, calibration.ResolveOptions{Now: now,
 		MinMentions: cfg.ResolveMinMentions, MinSources: cfg.ResolveMinSources, BatchSize: *batch})
 	if rep != nil {
 		fmt.Fprintf(stdout, "resolved %d of %d due forecast(s): %d yes, %d no; %d already resolved (rule: >= %d mentions, >= %d sources)\n",

@@ -32,11 +32,12 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errors.New("seed takes only --random N (N >= 0) and --seed S")
 	}
-	_, _, db, closeDB, err := openCLI(ctx, stderr)
+	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer a.close()
+	db := a.db
 	rows, err := forecast.SeedGolden(ctx, db, store.Now())
 	if err != nil {
 		return err

@@ -14,10 +14,8 @@ import (
 
 	"geopol/apikey"
 	"geopol/config"
-	"geopol/gdelt"
 	"geopol/handlers"
 	"geopol/ratelimit"
-	"geopol/store"
 )
 
 // serve serves the HTTP API until ctx is done, migrating first when AUTO_MIGRATE is on.
@@ -33,46 +31,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	cfg, log, err := setup(stderr)
+	a, err := openApp(ctx, stderr, appOptions{serving: true})
 	if err != nil {
 		return err
 	}
-	log.Info("starting geopol", "config", cfg)
-
-	db, err := store.OpenDatabase(ctx, cfg, log)
+	defer a.close()
+	devKeyHint(ctx, a.cfg, a.db, stdout)
+	events, err := a.openEvents(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
-	if cfg.AutoMigrate {
-		applied, err := store.Migrate(ctx, db)
-		if err != nil {
-			return err
-		}
-		log.Info("schema up to date", "applied", applied)
-	} else if st, err := store.Status(ctx, db); err != nil {
-		return err
-	} else if n := store.Pending(st); n > 0 {
-		return fmt.Errorf("%d schema migration(s) pending: run `geopol migrate up` (or set AUTO_MIGRATE=true)", n)
-	}
-	devKeyHint(ctx, cfg, db, stdout)
-	events, err := gdelt.Open(ctx, cfg.GDELTDBPath, log)
+	cache, err := a.openCache()
 	if err != nil {
 		return err
 	}
-	defer events.Close()
-	cache, err := store.OpenCache(cfg.RedisURL, cfg.CachePrefix)
-	if err != nil {
-		return err
-	}
-	defer cache.Close()
 
 	// Gin's debug mode only prints the route table; the access log covers the rest.
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{
-		Addr: cfg.HTTPAddr,
-		Handler: handlers.NewRouter(&handlers.Server{Config: cfg, DB: db, GDELT: events, Cache: cache, Log: log,
-			Limiter: ratelimit.New(cache, log)}),
+		Addr: a.cfg.HTTPAddr,
+		Handler: handlers.NewRouter(&handlers.Server{Config: a.cfg, DB: a.db, GDELT: events, Cache: cache, Log: a.log,
+			Limiter: ratelimit.New(cache, a.log)}),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -80,7 +59,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return serveHTTP(ctx, srv, nil, log, shutdownGrace)
+	return serveHTTP(ctx, srv, nil, a.log, shutdownGrace)
 }
 
 // devKeyHint tells a developer how to get a key when none exists: the repository never
