@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,69 +24,72 @@ Run with the API's own DATABASE_URL, REDIS_URL and CACHE_PREFIX: revoke clears t
 key from the shared Redis cache, so every API process refuses it on the next request.`
 
 // apikeyCmd manages API keys from the command line, with the same functions as the
-// admin routes.
+// admin routes: it runs the subcommand args names.
 func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, apikeyUsage)
 		return errors.New("apikey needs one of: create, list, revoke")
 	}
 	sub, args := args[0], args[1:]
-	var client string
-	switch sub {
-	case "help", "-h", "--help":
+	switch {
+	case isHelp(sub):
 		fmt.Fprintln(stdout, apikeyUsage)
 		return nil
-	case "create":
-		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.StringVar(&client, "client", "", "name of the client the key is for (required)")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if client == "" || fs.NArg() > 0 {
-			fmt.Fprintln(stderr, apikeyUsage)
-			return errors.New("apikey create needs --client NAME and nothing else")
-		}
-	case "list":
-		if len(args) > 0 {
-			return errors.New("apikey list takes no arguments")
-		}
-	case "revoke":
-		if len(args) != 1 {
-			fmt.Fprintln(stderr, apikeyUsage)
-			return errors.New("apikey revoke needs exactly one PREFIX or ID")
-		}
-	default:
-		fmt.Fprintln(stderr, apikeyUsage)
-		return fmt.Errorf("unknown apikey command %q", sub)
+	case sub == "create":
+		return apikeyCreate(ctx, args, stdout, stderr)
+	case sub == "list":
+		return apikeyList(ctx, args, stdout, stderr)
+	case sub == "revoke":
+		return apikeyRevoke(ctx, args, stdout, stderr)
 	}
+	fmt.Fprintln(stderr, apikeyUsage)
+	return fmt.Errorf("unknown apikey command %q", sub)
+}
 
+// apikeyCreate makes a key for the client --client names and prints it, the only time
+// it is ever shown.
+func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("apikey create", apikeyUsage, stderr)
+	client := fs.String("client", "", "name of the client the key is for (required)")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *client == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, apikeyUsage)
+		return errors.New("apikey create needs --client NAME and nothing else")
+	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	actor := cliActor()
-	switch sub {
-	case "create":
-		key, row, err := apikey.Create(ctx, a.db, client)
-		if err != nil {
-			return err
-		}
-		a.log.Info("api key created", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
-		fmt.Fprintf(stdout, "API key for %q (id %d, prefix %s):\n\n    %s\n\n", row.ClientName, row.ID, row.Prefix, key)
-		fmt.Fprintf(stdout, "Store it now: it is shown only this once and cannot be recovered.\n")
-		fmt.Fprintf(stdout, "Send it as %s: <key>, or Authorization: Bearer <key>.\n", a.cfg.APIKeyHeader)
-		return nil
-	case "list":
-		return listKeys(ctx, a.db, stdout)
+	key, row, err := apikey.Create(ctx, a.db, *client)
+	if err != nil {
+		return err
 	}
-	return revokeKey(ctx, a, args[0], actor, stdout)
+	a.log.Info("api key created", "actor", cliActor(), "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	fmt.Fprintf(stdout, "API key for %q (id %d, prefix %s):\n\n    %s\n\n", row.ClientName, row.ID, row.Prefix, key)
+	fmt.Fprintf(stdout, "Store it now: it is shown only this once and cannot be recovered.\n")
+	fmt.Fprintf(stdout, "Send it as %s: <key>, or Authorization: Bearer <key>.\n", a.cfg.APIKeyHeader)
+	return nil
 }
 
-// listKeys prints every key as a table; keys themselves are never stored, so never shown.
-func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
-	rows, err := apikey.List(ctx, db)
+// apikeyList prints every key as a table; keys themselves are never stored, so never
+// shown.
+func apikeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("apikey list", apikeyUsage, stderr)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.New("apikey list takes no arguments")
+	}
+	a, err := openApp(ctx, stderr, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rows, err := apikey.List(ctx, a.db)
 	if err != nil {
 		return err
 	}
@@ -104,9 +106,23 @@ func listKeys(ctx context.Context, db *gorm.DB, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-// revokeKey revokes the key ref names (id, display prefix or whole key) and clears it
-// from the shared cache.
-func revokeKey(ctx context.Context, a *app, ref, actor string, stdout io.Writer) error {
+// apikeyRevoke revokes the key its argument names (id, display prefix or whole key)
+// and clears it from the shared cache.
+func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("apikey revoke", apikeyUsage, stderr)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, apikeyUsage)
+		return errors.New("apikey revoke needs exactly one PREFIX or ID")
+	}
+	ref := fs.Arg(0)
+	a, err := openApp(ctx, stderr, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.close()
 	row, err := apikey.Find(ctx, a.db, ref)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("no API key matches %q (see `geopol apikey list`)", ref)
@@ -122,7 +138,7 @@ func revokeKey(ctx context.Context, a *app, ref, actor string, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("%w; run the command again once Redis answers", err)
 	}
-	a.log.Info("api key revoked", "actor", actor, "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
+	a.log.Info("api key revoked", "actor", cliActor(), "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
 	fmt.Fprintf(stdout, "revoked key %d (%s, client %q) at %s\n", row.ID, row.Prefix, row.ClientName, row.RevokedAt.Format(time.RFC3339))
 	return nil
 }
@@ -139,6 +155,7 @@ func cliActor() string {
 	return "cli:" + name
 }
 
+// stamp formats t as RFC 3339, or returns none when t is nil.
 func stamp(t *time.Time, none string) string {
 	if t == nil {
 		return none

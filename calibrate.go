@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,26 +10,20 @@ import (
 	"geopol/store"
 )
 
-// calibrateCmd refits the per-CAMEO ensemble weights from the resolved forecasts. It
-// fails (after applying the accepted fits) when the guardrail refused any, so cron
-// reports it; --force applies them.
-func calibrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	force := fs.Bool("force", false, "apply fits that move a weight by more than CALIBRATION_MAX_CHANGE")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `usage: geopol calibrate [--force]
+const calibrateUsage = `usage: geopol calibrate [--force]
 
 Fits alpha in alpha*llm + (1-alpha)*tkg per CAMEO root code with at least 10 resolved
 forecasts carrying both probabilities; smaller codes pool into their QuadClass
 super-category, small super-categories into global. Stores the weights in
-calibration_weights unless the guardrail refuses a change.`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+calibration_weights unless the guardrail refuses a change.`
+
+// calibrateCmd refits the per-CAMEO ensemble weights from the resolved forecasts. It
+// fails (after applying the accepted fits) when the guardrail refused any, so cron
+// reports it; --force applies them.
+func calibrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("calibrate", calibrateUsage, stderr)
+	force := fs.Bool("force", false, "apply fits that move a weight by more than CALIBRATION_MAX_CHANGE")
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,29 +12,23 @@ import (
 	"geopol/models"
 )
 
+const ingestUsage = `usage: geopol ingest FILE|URL...
+       geopol ingest --lastupdate URL [--watch [--interval 15m] [--masterfilelist URL]]
+
+Loads GDELT 2.0 events exports (.export.CSV or .export.CSV.zip, local or http(s)) into
+the event store at GDELT_DB_PATH. Each file becomes an ingest run (success, failed or
+interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`
+
 // ingestCmd loads GDELT 2.0 events exports into the event store, recording each file as
 // an ingest run in the forecast database.
 func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ingest", ingestUsage, stderr)
 	lastUpdate := fs.String("lastupdate", "", "URL of GDELT's lastupdate.txt: ingest its events export unless already ingested")
 	watch := fs.Bool("watch", false, "with --lastupdate: keep polling until interrupted")
 	interval := fs.Duration("interval", 15*time.Minute, "with --watch: time between polls")
 	master := fs.String("masterfilelist", "", "with --watch: URL of masterfilelist.txt, to fill gaps")
 	gapFiles := fs.Int("gap-files", 96, "with --masterfilelist: how many of the newest exports to check for gaps (96 = one day)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `usage: geopol ingest FILE|URL...
-       geopol ingest --lastupdate URL [--watch [--interval 15m] [--masterfilelist URL]]
-
-Loads GDELT 2.0 events exports (.export.CSV or .export.CSV.zip, local or http(s)) into
-the event store at GDELT_DB_PATH. Each file becomes an ingest run (success, failed or
-interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if (*lastUpdate == "") == (fs.NArg() == 0) || (*watch && *lastUpdate == "") {

@@ -31,6 +31,8 @@ Configuration comes from config.yaml, then .env, then environment variables
 With no DATABASE_URL/REDIS_URL geopol uses SQLite files under ./data and an in-process cache.
 `
 
+// main runs the command named on the command line until it ends or SIGINT/SIGTERM
+// stops it, and exits 1 when it fails.
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
@@ -40,17 +42,21 @@ func main() {
 	}
 }
 
+// run runs the command args name (serve when args is empty) with the rest of args,
+// writing its output to stdout and its logs and usage errors to stderr. A nil error
+// means success, help included.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "help", "-h", "--help", "-help":
+	if isHelp(cmd) {
 		fmt.Fprint(stdout, usage)
 		return nil
+	}
+	switch cmd {
 	case "serve":
-		return serve(ctx, args, stdout, stderr)
+		return serveCmd(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, stdout, stderr)
 	case "seed":

@@ -10,39 +10,62 @@ import (
 	"geopol/store"
 )
 
-// migrateCmd applies pending schema migrations (up) or lists them (status).
+const migrateUsage = "usage: geopol migrate up|status\n\n  up      apply pending migrations (safe to run repeatedly and concurrently)\n  status  list migrations and when each was applied"
+
+// migrateCmd applies pending schema migrations (up) or lists them (status). It opens
+// the database without AUTO_MIGRATE's migration: up reports what it applies itself,
+// and status shows what is pending.
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
-		fmt.Fprintln(stderr, "usage: geopol migrate up|status\n\n  up      apply pending migrations (safe to run repeatedly and concurrently)\n  status  list migrations and when each was applied")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+	errUsage := errors.New("migrate needs exactly one of: up, status")
+	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
+		fmt.Fprintln(stderr, migrateUsage)
+		if len(args) == 1 && isHelp(args[0]) {
 			return nil
 		}
-		return errors.New("migrate needs exactly one of: up, status")
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("migrate "+sub, migrateUsage, stderr)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
 	}
 	a, err := openApp(ctx, stderr, appOptions{manualSchema: true})
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	cfg, db := a.cfg, a.db
-	if args[0] == "up" {
-		applied, err := store.Migrate(ctx, db)
-		if err != nil {
-			return err
-		}
-		if len(applied) == 0 {
-			fmt.Fprintf(stdout, "%s: schema is up to date\n", cfg.DatabaseLabel())
-		}
-		for _, v := range applied {
-			fmt.Fprintf(stdout, "%s: applied %s\n", cfg.DatabaseLabel(), v)
-		}
-		return nil
+	if sub == "up" {
+		return migrateUp(ctx, a, stdout)
 	}
-	st, err := store.Status(ctx, db)
+	return migrateStatus(ctx, a, stdout)
+}
+
+// migrateUp applies the pending migrations and prints each one it applied.
+func migrateUp(ctx context.Context, a *app, stdout io.Writer) error {
+	applied, err := store.Migrate(ctx, a.db)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n", cfg.DatabaseLabel())
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s: schema is up to date\n", a.cfg.DatabaseLabel())
+	}
+	for _, v := range applied {
+		fmt.Fprintf(stdout, "%s: applied %s\n", a.cfg.DatabaseLabel(), v)
+	}
+	return nil
+}
+
+// migrateStatus prints every migration with when it was applied, or that it is pending.
+func migrateStatus(ctx context.Context, a *app, stdout io.Writer) error {
+	st, err := store.Status(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", a.cfg.DatabaseLabel())
 	for _, m := range st {
 		state := "pending"
 		if m.AppliedAt != nil {

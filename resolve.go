@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -12,28 +11,22 @@ import (
 	"geopol/store"
 )
 
-// resolveCmd resolves expired forecasts from the GDELT event store (see
-// calibration.ResolveDue for the rule). Safe from cron and beside a running ingest.
-func resolveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("resolve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	due := fs.Bool("due", false, "resolve every expired, unresolved forecast that has country_iso and cameo_root_code")
-	batch := fs.Int("batch", 200, "forecasts per batch (one transaction each)")
-	at := fs.String("now", "", "RFC 3339 time to resolve as of (default: now); forecasts expired by then are due")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `usage: geopol resolve --due [--batch N] [--now RFC3339]
+const resolveUsage = `usage: geopol resolve --due [--batch N] [--now RFC3339]
 
 Resolves each due forecast by the GDELT rule: outcome 1 when the event store holds an
 event of its CAMEO root code located in its country, with SQLDATE from its creation day
 to its expiry day, reported in at least RESOLVE_MIN_MENTIONS mentions by at least
 RESOLVE_MIN_SOURCES sources; otherwise 0. Method gdelt_rule; up to 20 matching event
-ids become the evidence. Idempotent: a forecast is never resolved twice.`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+ids become the evidence. Idempotent: a forecast is never resolved twice.`
+
+// resolveCmd resolves expired forecasts from the GDELT event store (see
+// calibration.ResolveDue for the rule). Safe from cron and beside a running ingest.
+func resolveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("resolve", resolveUsage, stderr)
+	due := fs.Bool("due", false, "resolve every expired, unresolved forecast that has country_iso and cameo_root_code")
+	batch := fs.Int("batch", 200, "forecasts per batch (one transaction each)")
+	at := fs.String("now", "", "RFC 3339 time to resolve as of (default: now); forecasts expired by then are due")
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if !*due || fs.NArg() > 0 || *batch < 1 {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,21 +10,15 @@ import (
 	"geopol/store"
 )
 
+const seedUsage = "usage: geopol seed [--random N] [--seed S]\n\nLoads the golden forecasts (idempotent: seeding twice stores them once)."
+
 // seedCmd loads the golden fixtures, and optionally random forecasts, into the forecast
 // database through the same validation and storage path as POST /forecasts.
 func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("seed", seedUsage, stderr)
 	random := fs.Int("random", 0, "also store this many random valid forecasts")
 	seed := fs.Uint64("seed", 1, "seed of the random forecasts (same seed, same forecasts)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: geopol seed [--random N] [--seed S]\n\nLoads the golden forecasts (idempotent: seeding twice stores them once).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if *random < 0 || fs.NArg() > 0 {

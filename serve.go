@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,17 +16,12 @@ import (
 	"geopol/ratelimit"
 )
 
-// serve serves the HTTP API until ctx is done, migrating first when AUTO_MIGRATE is on.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: geopol serve\n\nServes the HTTP API on HTTP_ADDR until SIGINT/SIGTERM.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+const serveUsage = "usage: geopol serve\n\nServes the HTTP API on HTTP_ADDR until SIGINT/SIGTERM."
+
+// serveCmd serves the HTTP API until ctx is done, migrating first when AUTO_MIGRATE is
+// on and refusing to start on a schema with migrations pending when it is off.
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if help, err := parseFlags(newFlags("serve", serveUsage, stderr), args); help || err != nil {
 		return err
 	}
 	a, err := openApp(ctx, stderr, appOptions{serving: true})
