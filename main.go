@@ -54,25 +54,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	switch cmd {
-	case "serve":
-		return serveCmd(ctx, args, stdout, stderr)
-	case "migrate":
-		return migrateCmd(ctx, args, stdout, stderr)
-	case "seed":
-		return seedCmd(ctx, args, stdout, stderr)
-	case "resolve":
-		return resolveCmd(ctx, args, stdout, stderr)
-	case "calibrate":
-		return calibrateCmd(ctx, args, stdout, stderr)
-	case "ingest":
-		return ingestCmd(ctx, args, stdout, stderr)
-	case "apikey":
-		return apikeyCmd(ctx, args, stdout, stderr)
-	default:
+	command, ok := commands[cmd]
+	if !ok {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+	return command(ctx, args, stdout, stderr)
+}
+
+// commands maps each command name to the function that runs it.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"serve":     serveCmd,
+	"migrate":   migrateCmd,
+	"seed":      seedCmd,
+	"resolve":   resolveCmd,
+	"calibrate": calibrateCmd,
+	"ingest":    ingestCmd,
+	"apikey":    apikeyCmd,
 }
 
 // signalContext is cancelled by SIGINT or SIGTERM: serve drains requests, ingest
