@@ -52,3 +52,10 @@ func NormalizeISO(code string) (string, bool) {
 // Countries returns every ISO 3166-1 country, sorted by alpha-2 code. The slice is a
 // fresh copy the caller may modify.
 func Countries() []Country { return append([]Country(nil), countries...) }
+
+// Alpha2 returns the ISO 3166-1 alpha-2 code of a country given by its alpha-2 or
+// alpha-3 code (the code the API answers with), or "" for an unknown code.
+func Alpha2(code string) string {
+	c, _ := LookupCountry(code)
+	return c.Alpha2
+}

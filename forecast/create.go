@@ -71,7 +71,8 @@ func sameForecast(stored, retry *models.Prediction, req *ForecastRequest) bool {
 		stored.Probability == retry.Probability && stored.Confidence == retry.Confidence &&
 		stored.HorizonDays == retry.HorizonDays && stored.Category == retry.Category &&
 		eqPtr(stored.CameoRootCode, retry.CameoRootCode) && eqPtr(stored.CountryISO, retry.CountryISO) &&
-		stored.ReasoningSummary == retry.ReasoningSummary && stored.EvidenceCount == retry.EvidenceCount &&
+		stored.ReasoningSummary == retry.ReasoningSummary && eqPtr(stored.NarrativeSummary, retry.NarrativeSummary) &&
+		stored.EvidenceCount == retry.EvidenceCount &&
 		string(stored.Scenarios) == string(retry.Scenarios) && string(stored.EnsembleInfo) == string(retry.EnsembleInfo) &&
 		string(stored.Entities) == string(retry.Entities)
 	if req.Calibration != nil {

@@ -63,7 +63,7 @@ func TestCreate(t *testing.T) {
 			t.Fatalf("%d rows stored (%v), want 1", n, err)
 		}
 		resp, err := forecast.FromRow(first)
-		if err != nil || resp.ForecastID != id || *resp.CountryISO != "SYR" || resp.EvidenceCount != 4 {
+		if err != nil || resp.ForecastID != id || *resp.CountryISO != "SY" || resp.EvidenceCount != 4 {
 			t.Fatalf("FromRow: %v (%v)", err, resp)
 		}
 		links := 0

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"geopol/codes"
 	"geopol/models"
 )
 
@@ -17,23 +18,28 @@ func EventURL(id string) string { return "/api/v1/events/" + id }
 
 // ForecastResponse is a stored forecast as the API returns it.
 type ForecastResponse struct {
-	ForecastID       string          `json:"forecast_id"`
-	Question         string          `json:"question"`
-	Prediction       string          `json:"prediction"`
-	Probability      float64         `json:"probability"`
-	Confidence       float64         `json:"confidence"`
-	HorizonDays      int             `json:"horizon_days"`
-	CountryISO       *string         `json:"country_iso"`
-	Category         string          `json:"category"`
-	CameoRootCode    *string         `json:"cameo_root_code"`
-	Scenarios        []ScenarioDTO   `json:"scenarios"`
-	ReasoningSummary string          `json:"reasoning_summary"`
+	ForecastID       string        `json:"forecast_id"`
+	Question         string        `json:"question"`
+	Prediction       string        `json:"prediction"`
+	Probability      float64       `json:"probability"`
+	Confidence       float64       `json:"confidence"`
+	HorizonDays      int           `json:"horizon_days"`
+	CountryISO       *string       `json:"country_iso"`
+	Category         string        `json:"category"`
+	CameoRootCode    *string       `json:"cameo_root_code"`
+	Scenarios        []ScenarioDTO `json:"scenarios"`
+	ReasoningSummary string        `json:"reasoning_summary"`
+	// NarrativeSummary is the engine's optional reader-facing account; null when none.
+	NarrativeSummary *string         `json:"narrative_summary"`
 	EvidenceCount    int             `json:"evidence_count"`
 	EnsembleInfo     EnsembleInfoDTO `json:"ensemble_info"`
 	Calibration      CalibrationDTO  `json:"calibration"`
 	Entities         []string        `json:"entities"`
 	CreatedAt        time.Time       `json:"created_at"`
 	ExpiresAt        time.Time       `json:"expires_at"`
+	// PolymarketComparison is always null: geopol does not track prediction markets.
+	// Dashboards that show a comparison panel treat null as "no market matched".
+	PolymarketComparison *struct{} `json:"polymarket_comparison"`
 }
 
 // ScenarioDTO is one node of a forecast's scenario tree.
@@ -93,6 +99,7 @@ type ForecastRequest struct {
 	CameoRootCode    *string          `json:"cameo_root_code"`
 	Scenarios        []ScenarioDTO    `json:"scenarios"`
 	ReasoningSummary string           `json:"reasoning_summary"`
+	NarrativeSummary *string          `json:"narrative_summary"`
 	EvidenceCount    *int             `json:"evidence_count"`
 	EnsembleInfo     *EnsembleInfoDTO `json:"ensemble_info"`
 	Calibration      *CalibrationDTO  `json:"calibration"`
@@ -124,7 +131,7 @@ func (r *ForecastRequest) Row(id string, now time.Time) (*models.Prediction, err
 	row := &models.Prediction{
 		ID: id, Question: r.Question, PredictionText: r.Prediction,
 		Probability: *r.Probability, Confidence: *r.Confidence, HorizonDays: horizon,
-		Category: r.Category, CameoRootCode: r.CameoRootCode, ReasoningSummary: r.ReasoningSummary,
+		Category: r.Category, CameoRootCode: r.CameoRootCode, ReasoningSummary: r.ReasoningSummary, NarrativeSummary: r.NarrativeSummary,
 		EvidenceCount: evidence, CountryISO: r.CountryISO, CreatedAt: now, ExpiresAt: expires,
 	}
 	var err error
@@ -148,8 +155,8 @@ func FromRow(p *models.Prediction) (*ForecastResponse, error) {
 	f := &ForecastResponse{
 		ForecastID: p.ID, Question: p.Question, Prediction: p.PredictionText,
 		Probability: p.Probability, Confidence: p.Confidence, HorizonDays: p.HorizonDays,
-		CountryISO: p.CountryISO, Category: p.Category, CameoRootCode: p.CameoRootCode,
-		ReasoningSummary: p.ReasoningSummary, EvidenceCount: p.EvidenceCount,
+		CountryISO: alpha2(p.CountryISO), Category: p.Category, CameoRootCode: p.CameoRootCode,
+		ReasoningSummary: p.ReasoningSummary, NarrativeSummary: p.NarrativeSummary, EvidenceCount: p.EvidenceCount,
 		CreatedAt: p.CreatedAt.UTC(), ExpiresAt: p.ExpiresAt.UTC(),
 	}
 	for name, part := range map[string]struct {
@@ -175,6 +182,15 @@ func FromRow(p *models.Prediction) (*ForecastResponse, error) {
 		}
 	})
 	return f, nil
+}
+
+// alpha2 turns a stored alpha-3 country code into the alpha-2 code the API answers with.
+func alpha2(iso *string) *string {
+	if iso == nil {
+		return nil
+	}
+	a2 := codes.Alpha2(*iso)
+	return &a2
 }
 
 // WalkEvidence calls f for every evidence item of a scenario tree, with its JSON path.

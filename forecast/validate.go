@@ -39,6 +39,9 @@ func (r *ForecastRequest) Validate(now time.Time) error {
 	v.Text("question", r.Question, 10, 1000)
 	v.Text("prediction", r.Prediction, 1, 5000)
 	v.Text("reasoning_summary", r.ReasoningSummary, 1, 20000)
+	if r.NarrativeSummary != nil {
+		v.Text("narrative_summary", *r.NarrativeSummary, 0, 50000)
+	}
 	if r.Probability == nil {
 		v.Add("probability", "is required")
 	} else {

@@ -128,26 +128,38 @@ func (s *Server) countryForecasts(c *gin.Context) {
 	writeBody(c, http.StatusOK, b, cacheRevalidate)
 }
 
-// pageOf maps up to limit rows (one more was fetched to learn whether more exist).
+// pageOf maps up to limit rows (one more was fetched to learn whether more exist) into
+// a page whose cursor belongs to scope.
 func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*forecast.ForecastResponse], error) {
-	page := &Page[*forecast.ForecastResponse]{Items: []*forecast.ForecastResponse{}}
+	page := &Page[*forecast.ForecastResponse]{}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.HasMore = true
 	}
-	for i := range rows {
-		f, err := forecast.FromRow(&rows[i])
-		if err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, f)
+	items, err := responsesOf(rows)
+	if err != nil {
+		return nil, err
 	}
-	if page.HasMore && scope != "" {
+	page.Items = items
+	if page.HasMore {
 		last := rows[len(rows)-1]
 		next := cursor{scope: scope, createdAt: last.CreatedAt, id: last.ID}.encode()
 		page.NextCursor = &next
 	}
 	return page, nil
+}
+
+// responsesOf maps rows to their wire form ([] for none).
+func responsesOf(rows []models.Prediction) ([]*forecast.ForecastResponse, error) {
+	out := make([]*forecast.ForecastResponse, 0, len(rows))
+	for i := range rows {
+		f, err := forecast.FromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // topOrders are the sort orders of GET /forecasts/top; ties break on recency.
@@ -157,7 +169,8 @@ var topOrders = map[string]string{
 	"recency":     "created_at DESC, id DESC",
 }
 
-// topForecasts lists the most consequential active forecasts.
+// topForecasts lists the most consequential active forecasts as a bare array (the
+// dashboard's panel sorts it directly; there is no next page).
 func (s *Server) topForecasts(c *gin.Context) {
 	limit, err := parseLimit(c, defaultListLimit, maxListLimit)
 	if err != nil {
@@ -179,10 +192,10 @@ func (s *Server) topForecasts(c *gin.Context) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		var rows []models.Prediction
-		if err := s.DB.WithContext(ctx).Where("expires_at > ?", s.now()).Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+		if err := s.DB.WithContext(ctx).Where("expires_at > ?", s.now()).Order(order).Limit(limit).Find(&rows).Error; err != nil {
 			return nil, err
 		}
-		return pageOf(rows, limit, "")
+		return responsesOf(rows)
 	})
 	if err != nil {
 		fail(c, err)

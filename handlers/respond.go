@@ -20,6 +20,9 @@ const (
 	cacheRevalidate  = "private, no-cache"
 	generationTTL    = 24 * time.Hour
 	globalGeneration = "global"
+	// wireVersion starts every cached response's key: bumped when a response shape
+	// changes, so a new binary never serves bodies an old one cached in Redis.
+	wireVersion = "v2:"
 )
 
 // etagOf is a strong validator for a response body.
@@ -68,6 +71,7 @@ func etagMatches(header, etag string) bool {
 func (s *Server) cachedJSON(c *gin.Context, key string, ttl time.Duration, build func() (any, error)) ([]byte, error) {
 	ctx := c.Request.Context()
 	if key != "" {
+		key = wireVersion + key
 		if b, ok, err := s.Cache.Get(ctx, key); err != nil {
 			logger(c).Warn("cache read failed; using the database", "error", err)
 		} else if ok {

@@ -20,6 +20,8 @@ type Prediction struct {
 	// resolution against GDELT and for per-code calibration weights.
 	CameoRootCode    *string `gorm:"type:varchar(4);index:idx_predictions_cameo_root_code"`
 	ReasoningSummary string  `gorm:"type:text;not null"`
+	// NarrativeSummary is an optional longer, reader-facing account of the forecast.
+	NarrativeSummary *string `gorm:"type:text"`
 	EvidenceCount    int     `gorm:"type:integer;not null;default:0"`
 	Scenarios        JSON    `gorm:"type:json;not null"`
 	EnsembleInfo     JSON    `gorm:"type:json;not null"`

@@ -1,0 +1,2 @@
+-- Modify "predictions" table
+ALTER TABLE "predictions" ADD COLUMN "narrative_summary" text NULL;

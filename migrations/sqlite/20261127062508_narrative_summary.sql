@@ -1,0 +1,2 @@
+-- Add column "narrative_summary" to table: "predictions"
+ALTER TABLE `predictions` ADD COLUMN `narrative_summary` text NULL;
