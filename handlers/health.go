@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -29,18 +30,48 @@ const IngestMaxAge = time.Hour
 // healthCheckTimeout bounds each check, so a hung dependency cannot hang /health.
 const healthCheckTimeout = 2 * time.Second
 
-// CheckResult is one subsystem's state.
-type CheckResult struct {
+// SubsystemStatus is one subsystem's state.
+type SubsystemStatus struct {
+	Name      string    `json:"name"`
 	Healthy   bool      `json:"healthy"`
-	Detail    string    `json:"detail"`
+	Detail    *string   `json:"detail"`
 	CheckedAt time.Time `json:"checked_at"`
 }
 
-// HealthResponse is the body of GET /api/v1/health.
+// HealthResponse is the body of GET /api/v1/health, in the shape dashboards read:
+// the overall status, every subsystem in a fixed order, when it was computed and the
+// version of the running binary.
 type HealthResponse struct {
-	Status string                 `json:"status"`
-	Checks map[string]CheckResult `json:"checks"`
+	Status     string            `json:"status"`
+	Subsystems []SubsystemStatus `json:"subsystems"`
+	Timestamp  time.Time         `json:"timestamp"`
+	Version    string            `json:"version"`
 }
+
+// Version names the running build: the module version when built from a tagged
+// module, else the VCS revision (with "-dirty" for uncommitted changes), else "dev".
+var Version = sync.OnceValue(func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, kv := range info.Settings {
+		switch {
+		case kv.Key == "vcs.revision" && len(kv.Value) >= 12:
+			rev = kv.Value[:12]
+		case kv.Key == "vcs.modified" && kv.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return rev + dirty
+})
 
 // healthCheck is one named probe. It returns a detail sentence, or an error when the
 // subsystem is not healthy.
@@ -60,32 +91,29 @@ func (s *Server) health(c *gin.Context) {
 		{"last_prediction", s.checkLastPrediction},
 		{"calibration", s.checkCalibration},
 	}
-	resp := HealthResponse{Status: StatusHealthy, Checks: make(map[string]CheckResult, len(checks))}
-	var mu sync.Mutex
+	resp := HealthResponse{Status: StatusHealthy, Subsystems: make([]SubsystemStatus, len(checks)), Version: Version()}
 	var wg sync.WaitGroup
-	for _, hc := range checks {
+	for i, hc := range checks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(c.Request.Context(), healthCheckTimeout)
 			defer cancel()
 			detail, err := hc.run(ctx)
-			res := CheckResult{Healthy: err == nil, Detail: detail, CheckedAt: s.now()}
 			if err != nil {
-				res.Detail = err.Error()
+				detail = err.Error()
 			}
-			mu.Lock()
-			resp.Checks[hc.name] = res
-			mu.Unlock()
+			resp.Subsystems[i] = SubsystemStatus{Name: hc.name, Healthy: err == nil, Detail: &detail, CheckedAt: s.now()}
 		}()
 	}
 	wg.Wait()
+	resp.Timestamp = s.now()
 
 	status := http.StatusOK
-	for name, res := range resp.Checks {
+	for _, res := range resp.Subsystems {
 		switch {
 		case res.Healthy:
-		case name == "database":
+		case res.Name == "database":
 			resp.Status, status = StatusUnhealthy, http.StatusServiceUnavailable
 		case resp.Status == StatusHealthy:
 			resp.Status = StatusDegraded

@@ -31,22 +31,36 @@ func newServer(t *testing.T, cfg *config.Config, db *gorm.DB, cache store.Cache)
 	return &handlers.Server{Config: cfg, DB: db, GDELT: gs, Cache: cache, Log: storetest.Logger()}
 }
 
-func getHealth(t *testing.T, s *handlers.Server) (int, handlers.HealthResponse) {
+// healthBody is a health response with its subsystems also indexed by name.
+type healthBody struct {
+	handlers.HealthResponse
+	Checks map[string]handlers.SubsystemStatus
+}
+
+func getHealth(t *testing.T, s *handlers.Server) (int, healthBody) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	handlers.NewRouter(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
-	var body handlers.HealthResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+	var body healthBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body.HealthResponse); err != nil {
 		t.Fatalf("health body: %v: %s", err, rec.Body)
 	}
-	for _, name := range []string{"database", "cache", "gdelt_store", "last_ingest", "last_prediction", "calibration"} {
-		c, ok := body.Checks[name]
-		if !ok {
-			t.Fatalf("check %s missing: %s", name, rec.Body)
+	if body.Timestamp.IsZero() || body.Version == "" {
+		t.Errorf("health lacks timestamp or version: %s", rec.Body)
+	}
+	want := []string{"database", "cache", "gdelt_store", "last_ingest", "last_prediction", "calibration"}
+	if len(body.Subsystems) != len(want) {
+		t.Fatalf("%d subsystems, want %d: %s", len(body.Subsystems), len(want), rec.Body)
+	}
+	body.Checks = map[string]handlers.SubsystemStatus{}
+	for i, c := range body.Subsystems {
+		if c.Name != want[i] {
+			t.Errorf("subsystem %d is %s, want %s", i, c.Name, want[i])
 		}
-		if c.Detail == "" || c.CheckedAt.IsZero() {
-			t.Errorf("check %s lacks detail or checked_at: %+v", name, c)
+		if c.Detail == nil || *c.Detail == "" || c.CheckedAt.IsZero() {
+			t.Errorf("subsystem %s lacks detail or checked_at: %+v", c.Name, c)
 		}
+		body.Checks[c.Name] = c
 	}
 	return rec.Code, body
 }
