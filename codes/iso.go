@@ -59,3 +59,11 @@ func Alpha2(code string) string {
 	c, _ := LookupCountry(code)
 	return c.Alpha2
 }
+
+// disputed are the countries whose statehood or sovereignty is not recognised by a
+// large part of the UN membership: Kosovo, Palestine, Taiwan and Western Sahara.
+// Dashboards mark them (for example with hatching) rather than colour them as settled.
+var disputed = map[string]bool{"XK": true, "PS": true, "TW": true, "EH": true}
+
+// Disputed reports whether the country (alpha-2 or alpha-3) is one of those.
+func Disputed(code string) bool { return disputed[Alpha2(code)] }

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 
@@ -59,3 +60,6 @@ func RandomForecasts(seed uint64, n int) []*ForecastRequest {
 	}
 	return out
 }
+
+// round6 keeps generated values short and exact on the wire.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

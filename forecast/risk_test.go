@@ -4,36 +4,39 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"geopol/gdelt"
 )
 
 func code(s string) *string { return &s }
 
-// Hand-computed cases of the documented formula.
-func TestRiskFormula(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	day := 24 * time.Hour
-	far := now.Add(90 * day)
+var (
+	now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	day = 24 * time.Hour
+	far = now.Add(90 * day)
+)
 
-	// One forecast created now: weight 1, severity 1.0 (root 19), p 0.6 -> 0.6.
+// Hand-computed cases of the forecast part of the documented formula (no events, so
+// blended = forecast risk).
+func TestForecastRisk(t *testing.T) {
+	// One forecast created now: weight 1, severity 1.0 (root 19), p 0.6 -> 60.
 	one := []RiskInput{{ID: "a", Question: "q1", Probability: 0.6, CameoRootCode: code("19"), CreatedAt: now, ExpiresAt: far}}
-	if s, ok := riskScore(one, now); !ok || math.Abs(s-0.6) > 1e-12 {
-		t.Errorf("single forecast: %v %v, want 0.6", s, ok)
+	if r := Summarize("SYR", one, nil, now, now); r.ForecastRisk == nil || *r.ForecastRisk != 60 || r.RiskScore != 60 || r.BaselineRisk != 0 {
+		t.Errorf("single forecast: %+v, want forecast 60, baseline 0, score 60", r)
 	}
 
 	// Two forecasts: a (now, root 19, p 0.6, w 1) and b (14 days old = one half-life,
 	// root 04 -> severity 0.25, p 0.8, w 0.5).
-	// risk = (1*1.0*0.6 + 0.5*0.25*0.8) / (1 + 0.5) = (0.6 + 0.1) / 1.5 = 0.466667
+	// risk = 100 (1*1.0*0.6 + 0.5*0.25*0.8) / (1 + 0.5) = 100 * 0.7 / 1.5 = 46.67
 	two := append(one, RiskInput{ID: "b", Question: "q2", Probability: 0.8, CameoRootCode: code("04"), CreatedAt: now.Add(-14 * day), ExpiresAt: far})
-	if s, _ := riskScore(two, now); math.Abs(s-0.7/1.5) > 1e-12 {
-		t.Errorf("two forecasts: %v, want %v", s, 0.7/1.5)
+	r := Summarize("SYR", two, nil, now, now)
+	if r.RiskScore != 46.67 || r.BlendedRisk != 46.67 || r.ForecastCount != 2 || *r.TopForecast != "q2" || *r.TopProbability != 0.8 ||
+		!r.LastUpdated.Equal(now) || r.ISOCode != "SY" || r.Disputed {
+		t.Errorf("two forecasts: %+v", r)
 	}
-	sum, ok := Summarize("SYR", two, now)
-	if !ok || sum.RiskScore != 0.466667 || sum.ForecastCount != 2 || sum.TopQuestion != "q2" || sum.TopProbability != 0.8 || !sum.LastUpdated.Equal(now) {
-		t.Errorf("summary: %+v", sum)
-	}
-	// A week ago only b existed, aged 7 days: risk = 0.25*0.8 = 0.2. Now 0.4667: rising.
-	if sum.Trend != "rising" {
-		t.Errorf("trend = %s, want rising (0.2 -> 0.4667)", sum.Trend)
+	// A week ago only b existed, aged 7 days: risk = 100*0.25*0.8 = 20. Now 46.67: rising.
+	if r.Trend != "rising" || r.PreviousRisk != 20 {
+		t.Errorf("trend = %s from %v, want rising from 20", r.Trend, r.PreviousRisk)
 	}
 
 	// Falling: a week ago a severe forecast that has since expired.
@@ -41,43 +44,68 @@ func TestRiskFormula(t *testing.T) {
 		{ID: "c", Question: "old", Probability: 0.9, CameoRootCode: code("20"), CreatedAt: now.Add(-10 * day), ExpiresAt: now.Add(-day)},
 		{ID: "d", Question: "new", Probability: 0.4, CameoRootCode: code("12"), CreatedAt: now.Add(-10 * day), ExpiresAt: far},
 	}
-	// Now: only d -> 0.7*0.4 = 0.28. A week ago (both 3 days old, equal weights):
-	// (0.9*1.0 + 0.4*0.7)/2 = 0.59. Change -0.31: falling.
-	s, _ := Summarize("UKR", fall, now)
-	if s.RiskScore != 0.28 || s.Trend != "falling" || s.ForecastCount != 1 {
-		t.Errorf("falling case: %+v", s)
+	// Now: only d -> 100*0.7*0.4 = 28. A week ago (both 3 days old, equal weights):
+	// 100 (0.9*1.0 + 0.4*0.7)/2 = 59. Change -31: falling.
+	if r := Summarize("UKR", fall, nil, now, now); r.RiskScore != 28 || r.Trend != "falling" || r.ForecastCount != 1 {
+		t.Errorf("falling case: %+v", r)
 	}
 
-	// Stable: same forecast both times, uncoded (severity 0.5): 0.5*0.5 = 0.25 both.
-	stable := []RiskInput{{ID: "e", Question: "q", Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: far}}
-	if s, _ := Summarize("MMR", stable, now); s.Trend != "stable" || s.RiskScore != 0.25 {
-		t.Errorf("stable case: %+v", s)
-	}
-
-	// Deadband: a change of exactly 0.05 is stable, just above it is not. An uncoded
-	// forecast (severity 0.5) alone scores p/2, and p/2 - 0 and p/2 - p are exact in
-	// binary floating point for p = 0.1, so these changes are exactly +0.05 and -0.05.
+	// Deadband: a change of exactly 5 points is stable, just above it is not. An uncoded
+	// forecast (severity 0.5) alone scores 100 * p/2, and for p = 0.1 and 0.2 these are
+	// exactly 5 and 10 in binary floating point, so the changes are exactly +5 and -5.
 	threeDays, tenDays := now.Add(-3*day), now.Add(-10*day)
 	for _, c := range []struct {
 		name string
 		fs   []RiskInput
 		want string
 	}{
-		{"+0.05", []RiskInput{{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far}}, "stable"},
-		{"+0.05 and a little", []RiskInput{{Probability: 0.1000001, CreatedAt: threeDays, ExpiresAt: far}}, "rising"},
-		{"-0.05", []RiskInput{
+		{"+5", []RiskInput{{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far}}, "stable"},
+		{"+5 and a little", []RiskInput{{Probability: 0.1000001, CreatedAt: threeDays, ExpiresAt: far}}, "rising"},
+		{"-5", []RiskInput{
 			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
 			{Probability: 0.2, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "stable"},
-		{"-0.05 and a little", []RiskInput{
+		{"-5 and a little", []RiskInput{
 			{Probability: 0.1, CreatedAt: threeDays, ExpiresAt: far},
 			{Probability: 0.2000001, CreatedAt: tenDays, ExpiresAt: now.Add(-2 * day)}}, "falling"},
 	} {
-		if s, ok := Summarize("FRA", c.fs, now); !ok || s.Trend != c.want {
-			t.Errorf("change %s: trend %q (%+v), want %s", c.name, s.Trend, s, c.want)
+		if r := Summarize("FRA", c.fs, nil, now, now); r.Trend != c.want {
+			t.Errorf("change %s: trend %q (%+v), want %s", c.name, r.Trend, r, c.want)
 		}
 	}
-	if _, ok := Summarize("FRA", []RiskInput{{Probability: 0.5, CreatedAt: now.Add(-30 * day), ExpiresAt: now.Add(-8 * day)}}, now); ok {
-		t.Error("a country with no active forecast must have no summary")
+}
+
+// Hand-computed baseline from event-store activity, alone and blended with a forecast.
+func TestBaselineAndBlend(t *testing.T) {
+	asOf := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	days := []gdelt.CountryDay{
+		// 10 events today, each Goldstein -5 (intensity 0.5): weight 1.
+		{CountryISO: "XKX", Day: asOf, Published: asOf, Events: 10, Conflict: 5, NewestAdded: asOf.Add(15 * time.Minute)},
+		// 20 cooperative events 90 days ago (one half-life): weight 0.5, intensity 0.
+		{CountryISO: "XKX", Day: asOf.Add(-90 * day), Published: asOf.Add(-90 * day), Events: 20, Conflict: 0, NewestAdded: asOf.Add(-90 * day)},
+	}
+	// N = 10 + 0.5*20 = 20, S = 5, baseline = 100 * (5/20) * (1 - e^(-20/50)) = 8.2420
+	wantBase := 100 * 0.25 * (1 - math.Exp(-0.4))
+	r := Summarize("XKX", nil, days, now, asOf)
+	if r.BaselineRisk != round2(wantBase) || r.BaselineRisk != 8.24 || r.ForecastRisk != nil || r.RiskScore != 8.24 ||
+		r.TopForecast != nil || r.TopProbability != nil || r.ForecastCount != 0 {
+		t.Errorf("baseline only: %+v, want 8.24", r)
+	}
+	if r.ISOCode != "XK" || !r.Disputed || !r.LastUpdated.Equal(asOf.Add(15*time.Minute)) {
+		t.Errorf("code, disputed or last_updated: %+v", r)
+	}
+	// A week before asOf only the old group was published: N = 20 w, S = 0 -> 0. 8.24 - 0 > 5.
+	if r.PreviousRisk != 0 || r.Trend != "rising" {
+		t.Errorf("previous %v, trend %s; want 0, rising", r.PreviousRisk, r.Trend)
+	}
+
+	// With a forecast of risk 60 (root 19, p 0.6, created now): 0.7*60 + 0.3*8.2420 = 44.47.
+	fs := []RiskInput{{Question: "q", Probability: 0.6, CameoRootCode: code("19"), CreatedAt: now, ExpiresAt: far}}
+	r = Summarize("XKX", fs, days, now, asOf)
+	if want := round2(0.7*60 + 0.3*wantBase); r.BlendedRisk != want || want != 44.47 || r.RiskScore != want || *r.ForecastRisk != 60 {
+		t.Errorf("blend: %+v, want 44.47", r)
+	}
+	if !r.LastUpdated.Equal(now) {
+		t.Errorf("last_updated %v, want the forecast's creation %v", r.LastUpdated, now)
 	}
 }
 
@@ -92,15 +120,23 @@ func TestSeverityBands(t *testing.T) {
 	}
 }
 
-func TestSummarizeAllOrdersByRisk(t *testing.T) {
-	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+// Every country with an active forecast or with events is listed, riskiest first;
+// expired-only countries and codes outside ISO are not.
+func TestSummarizeAll(t *testing.T) {
 	far := now.Add(time.Hour)
 	out := SummarizeAll([]RiskInput{
-		{CountryISO: "AAA", Probability: 0.1, CreatedAt: now, ExpiresAt: far},
-		{CountryISO: "BBB", Probability: 0.9, CreatedAt: now, ExpiresAt: far},
-		{CountryISO: "CCC", Probability: 0.9, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
-	}, now)
-	if len(out) != 2 || out[0].ISOCode != "BBB" || out[1].ISOCode != "AAA" {
-		t.Fatalf("%+v", out)
+		{CountryISO: "AUT", Probability: 0.1, CreatedAt: now, ExpiresAt: far},
+		{CountryISO: "BEL", Probability: 0.9, CreatedAt: now, ExpiresAt: far},
+		{CountryISO: "CAN", Probability: 0.9, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
+	}, []gdelt.CountryDay{
+		{CountryISO: "DNK", Day: now, Published: now, Events: 100, Conflict: 100},
+	}, now, now)
+	var got []string
+	for _, r := range out {
+		got = append(got, r.ISOCode)
+	}
+	// DNK: 100 * 1 * (1 - e^-2) = 86.47; BEL 45; AUT 5.
+	if len(out) != 3 || got[0] != "DK" || got[1] != "BE" || got[2] != "AT" || out[0].RiskScore != 86.47 {
+		t.Fatalf("%v %+v", got, out)
 	}
 }

@@ -130,8 +130,8 @@ func TestListParameters(t *testing.T) {
 		"unknown country":  {"/api/v1/forecasts/country/XYZ", http.StatusNotFound},
 		"top limit 0":      {"/api/v1/forecasts/top?limit=0", http.StatusUnprocessableEntity},
 		"top bad sort":     {"/api/v1/forecasts/top?sort=drama", http.StatusUnprocessableEntity},
-		"summary unknown":  {"/api/v1/countries/QQ/risk-summary", http.StatusNotFound},
-		"summary no rows":  {"/api/v1/countries/FRA/risk-summary", http.StatusNotFound},
+		"summary unknown":  {"/api/v1/countries/QQ", http.StatusNotFound},
+		"summary no rows":  {"/api/v1/countries/FRA", http.StatusNotFound},
 		"valid cursor":     {"/api/v1/forecasts/country/SYR?limit=1&cursor=" + *first.NextCursor, http.StatusOK},
 		"empty country ok": {"/api/v1/forecasts/country/fr", http.StatusOK},
 	} {
@@ -174,7 +174,7 @@ func TestTopSortsAndExcludesExpired(t *testing.T) {
 		if page := decode[forecastPage](t, e.do(http.MethodGet, "/api/v1/forecasts/country/SYR", nil)); len(page.Items) != 0 {
 			t.Errorf("expired forecasts listed for the country: %d", len(page.Items))
 		}
-		if rec := e.do(http.MethodGet, "/api/v1/countries/SYR/risk-summary", nil); rec.Code != http.StatusNotFound {
+		if rec := e.do(http.MethodGet, "/api/v1/countries/SYR", nil); rec.Code != http.StatusNotFound {
 			t.Errorf("summary of a country with only expired forecasts: %d", rec.Code)
 		}
 	})

@@ -88,13 +88,28 @@ func NewRouter(s *Server) *gin.Engine {
 	keyed.GET("/forecasts/:id/outcome", s.getOutcome)
 	keyed.GET("/countries", s.listCountries)
 	keyed.GET("/countries/risk-map", s.riskMap)
-	keyed.GET("/countries/:iso/risk-summary", s.riskSummary)
+	keyed.GET("/countries/:iso", s.getCountry)
+	keyed.GET("/globe/arcs", s.arcs)
+	keyed.GET("/globe/deltas", s.riskDeltas)
 	keyed.GET("/calibration/scorecard", s.scorecard)
 	keyed.GET("/calibration/weights", s.listWeights)
 	keyed.GET("/calibration/weights/:code", s.lookupWeight)
 	keyed.GET("/events", s.listEvents)
 	keyed.GET("/events/:gdelt_id", s.getEvent)
 	keyed.GET("/ingest-runs", s.listIngestRuns)
+
+	// What dashboards ask for and geopol does not hold: 501, never another route's 404.
+	v1.GET("/calibration/polymarket", notProvided(noMarkets))
+	v1.GET("/calibration/polymarket/top", notProvided(noMarkets))
+	v1.GET("/calibration/polymarket/comparisons", notProvided(noMarkets))
+	v1.GET("/calibration/polymarket/comparisons/:id/snapshots", notProvided(noMarkets))
+	v1.POST("/forecasts/submit", notProvided(noSubmissions))
+	v1.POST("/forecasts/submit/:id/confirm", notProvided(noSubmissions))
+	v1.GET("/forecasts/requests", notProvided(noSubmissions))
+	v1.GET("/articles", notProvided(noArticles))
+	v1.GET("/sources", notProvided(noSources))
+	v1.GET("/advisories", notProvided(noAdvisories))
+	v1.GET("/globe/heatmap", notProvided(noHeatmap))
 
 	// Admin token. Without ADMIN_TOKEN these routes do not exist at all (404), so there
 	// is nothing to probe.
