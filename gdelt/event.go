@@ -3,6 +3,12 @@
 // ingest_runs) and the queries that evidence links and outcome resolution use.
 package gdelt
 
+import (
+	"strings"
+
+	"geopol/codes"
+)
+
 // Event is one GDELT 2.0 event, with the fields forecasting needs. GlobalEventID
 // (GLOBALEVENTID) is the key: GDELT never reuses it, so it is also the dedup key.
 type Event struct {
@@ -50,4 +56,25 @@ func (e *Event) scanTargets() []any {
 		&e.QuadClass, &e.Goldstein, &e.NumMentions, &e.NumSources, &e.NumArticles, &e.AvgTone,
 		&e.ActionGeoFullName, &e.ActionGeoCountryFIPS, &e.ActionGeoCountryISO, &e.ActionGeoLat,
 		&e.ActionGeoLong, &e.SourceURL}
+}
+
+// Title is a short human headline for the event, which GDELT does not publish, built
+// from the row alone: "<Actor1Name> — <CAMEO root name> — <Actor2Name>
+// (<ActionGeoFullName>)", e.g. "POLICE — Fight — GERMAN (Berlin, Berlin, Germany)". Parts
+// the row lacks are left out with their separators; it is "" only when the row has none.
+func (e *Event) Title() string {
+	var parts []string
+	for _, p := range []string{e.Actor1Name, codes.RootName(e.EventRootCode), e.Actor2Name} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	title := strings.Join(parts, " — ")
+	if place := strings.TrimSpace(e.ActionGeoFullName); place != "" {
+		if title == "" {
+			return place
+		}
+		title += " (" + place + ")"
+	}
+	return title
 }
