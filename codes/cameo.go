@@ -59,3 +59,36 @@ func ValidRoot(s string) bool {
 	_, ok := RootQuadClass(s)
 	return ok
 }
+
+// rootNames are CAMEO's names of its twenty root codes, index n for root code n.
+var rootNames = [...]string{
+	1:  "Make public statement",
+	2:  "Appeal",
+	3:  "Express intent to cooperate",
+	4:  "Consult",
+	5:  "Engage in diplomatic cooperation",
+	6:  "Engage in material cooperation",
+	7:  "Provide aid",
+	8:  "Yield",
+	9:  "Investigate",
+	10: "Demand",
+	11: "Disapprove",
+	12: "Reject",
+	13: "Threaten",
+	14: "Protest",
+	15: "Exhibit force posture",
+	16: "Reduce relations",
+	17: "Coerce",
+	18: "Assault",
+	19: "Fight",
+	20: "Use unconventional mass violence",
+}
+
+// RootName returns CAMEO's name of a two-digit root code ("19" is "Fight"), or "" for
+// anything that is not a root code "01".."20".
+func RootName(root string) string {
+	if !ValidRoot(root) {
+		return ""
+	}
+	return rootNames[int(root[0]-'0')*10+int(root[1]-'0')]
+}

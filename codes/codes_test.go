@@ -2,6 +2,7 @@ package codes
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,5 +66,29 @@ func TestRootQuadClass(t *testing.T) {
 	}
 	if len(names) != 4 || !names["verbal_coop"] || !names["material_conflict"] {
 		t.Errorf("QuadClass names: %v", names)
+	}
+}
+
+func TestRootName(t *testing.T) {
+	want := map[string]string{"01": "Make public statement", "04": "Consult", "07": "Provide aid",
+		"10": "Demand", "14": "Protest", "18": "Assault", "19": "Fight", "20": "Use unconventional mass violence"}
+	for root, name := range want {
+		if got := RootName(root); got != name {
+			t.Errorf("RootName(%s) = %q, want %q", root, got, name)
+		}
+	}
+	seen := map[string]bool{}
+	for n := 1; n <= 20; n++ {
+		root := fmt.Sprintf("%02d", n)
+		name := RootName(root)
+		if name == "" || seen[name] {
+			t.Errorf("RootName(%s) = %q: every root code has a name of its own", root, name)
+		}
+		seen[name] = true
+	}
+	for _, bad := range []string{"", "0", "00", "21", "190", "1a", "-1"} {
+		if got := RootName(bad); got != "" {
+			t.Errorf("RootName(%q) = %q, want empty", bad, got)
+		}
 	}
 }

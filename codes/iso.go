@@ -1,7 +1,7 @@
 // Package codes holds the reference codes geopol reads and writes: ISO 3166-1 countries
 // (the codes forecasts and the API use), the FIPS 10-4 country codes GDELT publishes and
-// their ISO equivalents, and the CAMEO event root codes with the QuadClass each belongs
-// to. It is a leaf: it imports nothing of geopol.
+// their ISO equivalents, and the CAMEO event root codes with their names and the
+// QuadClass each belongs to. It is a leaf: it imports nothing of geopol.
 package codes
 
 //go:generate go run ./internal/isogen -in iso3166.tsv -out iso_table.go

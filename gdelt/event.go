@@ -3,35 +3,42 @@
 // ingest_runs) and the queries that evidence links and outcome resolution use.
 package gdelt
 
-// Event is one GDELT 2.0 event, with the fields forecasting needs. GlobalEventID
-// (GLOBALEVENTID) is the key: GDELT never reuses it, so it is also the dedup key.
+import (
+	"strings"
+
+	"geopol/codes"
+)
+
+// Event is one GDELT 2.0 event, with the fields forecasting needs, as the store holds
+// it (the API sends handlers.EventDTO). GlobalEventID (GLOBALEVENTID) is the key: GDELT
+// never reuses it, so it is also the dedup key.
 type Event struct {
-	GlobalEventID     int64   `json:"gdelt_event_id,string"`
-	SQLDate           int     `json:"sql_date"`   // YYYYMMDD, the day the event took place
-	DateAdded         int64   `json:"date_added"` // YYYYMMDDHHMMSS, when GDELT published it
-	Actor1Code        string  `json:"actor1_code"`
-	Actor1Name        string  `json:"actor1_name"`
-	Actor1CountryCode string  `json:"actor1_country_code"`
-	Actor2Code        string  `json:"actor2_code"`
-	Actor2Name        string  `json:"actor2_name"`
-	Actor2CountryCode string  `json:"actor2_country_code"`
-	EventCode         string  `json:"event_code"`
-	EventBaseCode     string  `json:"event_base_code"`
-	EventRootCode     string  `json:"event_root_code"`
-	QuadClass         int     `json:"quad_class"`
-	Goldstein         float64 `json:"goldstein_scale"`
-	NumMentions       int     `json:"num_mentions"`
-	NumSources        int     `json:"num_sources"`
-	NumArticles       int     `json:"num_articles"`
-	AvgTone           float64 `json:"avg_tone"`
+	GlobalEventID     int64
+	SQLDate           int   // YYYYMMDD, the day the event took place
+	DateAdded         int64 // YYYYMMDDHHMMSS, when GDELT published it
+	Actor1Code        string
+	Actor1Name        string
+	Actor1CountryCode string
+	Actor2Code        string
+	Actor2Name        string
+	Actor2CountryCode string
+	EventCode         string
+	EventBaseCode     string
+	EventRootCode     string
+	QuadClass         int
+	Goldstein         float64
+	NumMentions       int
+	NumSources        int
+	NumArticles       int
+	AvgTone           float64
 	// ActionGeoFullName and the country codes locate the action: FIPS 10-4 as GDELT
 	// publishes it, and the ISO 3166-1 alpha-3 code it maps to (empty when none).
-	ActionGeoFullName    string   `json:"action_geo_full_name"`
-	ActionGeoCountryFIPS string   `json:"action_geo_country_fips"`
-	ActionGeoCountryISO  string   `json:"action_geo_country_iso"`
-	ActionGeoLat         *float64 `json:"action_geo_lat"`
-	ActionGeoLong        *float64 `json:"action_geo_long"`
-	SourceURL            string   `json:"source_url"`
+	ActionGeoFullName    string
+	ActionGeoCountryFIPS string
+	ActionGeoCountryISO  string
+	ActionGeoLat         *float64
+	ActionGeoLong        *float64
+	SourceURL            string
 }
 
 // columns are the events table's columns in Event's field order.
@@ -50,4 +57,25 @@ func (e *Event) scanTargets() []any {
 		&e.QuadClass, &e.Goldstein, &e.NumMentions, &e.NumSources, &e.NumArticles, &e.AvgTone,
 		&e.ActionGeoFullName, &e.ActionGeoCountryFIPS, &e.ActionGeoCountryISO, &e.ActionGeoLat,
 		&e.ActionGeoLong, &e.SourceURL}
+}
+
+// Title is a short human headline for the event, which GDELT does not publish, built
+// from the row alone: "<Actor1Name> — <CAMEO root name> — <Actor2Name>
+// (<ActionGeoFullName>)", e.g. "POLICE — Fight — GERMAN (Berlin, Berlin, Germany)". Parts
+// the row lacks are left out with their separators; it is "" only when the row has none.
+func (e *Event) Title() string {
+	var parts []string
+	for _, p := range []string{e.Actor1Name, codes.RootName(e.EventRootCode), e.Actor2Name} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	title := strings.Join(parts, " — ")
+	if place := strings.TrimSpace(e.ActionGeoFullName); place != "" {
+		if title == "" {
+			return place
+		}
+		title += " (" + place + ")"
+	}
+	return title
 }

@@ -9,20 +9,66 @@ import (
 
 // Query filters events. Zero values mean "any". Results are newest first by
 // GLOBALEVENTID (GDELT assigns them in publication order), paged by keyset: pass the
-// last id of a page as BeforeID to get the next one.
+// last id of a page as BeforeID to get the next one. Every filter is portable SQL
+// (comparisons, substr, LIKE on lower()), so the same query runs on SQLite and PostgreSQL.
 type Query struct {
-	CountryISO   string // ActionGeo country, ISO 3166-1 alpha-3
-	From, To     int    // SQLDATE range, YYYYMMDD, inclusive
-	RootCode     string // EventRootCode, "01".."20"
-	CodePrefix   string // EventCode prefix, e.g. "19" or "193"
-	QuadClass    int    // 1..4
-	Actor        string // prefix of Actor1Code or Actor2Code, e.g. "USA" or "RUSGOV"
+	CountryISO string // ActionGeo country, ISO 3166-1 alpha-3
+	From, To   int    // SQLDATE range, YYYYMMDD, inclusive
+	RootCode   string // EventRootCode, "01".."20"
+	CodePrefix string // EventCode prefix, e.g. "19" or "193"
+	QuadClass  int    // 1..4
+	// Actor is a substring of Actor1Code or Actor2Code, in any case: "gov" finds
+	// SYRGOV and USAGOV.
+	Actor        string
 	MinGoldstein *float64
 	MaxGoldstein *float64
 	MinMentions  int
 	MinSources   int
-	BeforeID     int64
-	Limit        int // required, > 0
+	// Text is a substring, in any case, of Actor1Name, Actor2Name, ActionGeoFullName or
+	// SourceURL: the parts of the event's Title that come from the row, and its link.
+	Text     string
+	BeforeID int64
+	Limit    int // required, > 0
+}
+
+// textColumns are the columns Query.Text searches.
+var textColumns = []string{"actor1_name", "actor2_name", "action_geo_full_name", "source_url"}
+
+// containsAny is the condition "one of cols contains s, ignoring case" and its
+// arguments: lower(col) LIKE '%s%' with s's LIKE wildcards escaped. SQLite's lower()
+// folds ASCII letters only, PostgreSQL's every letter; s is matched folded both ways
+// (ASCII only, and fully) so that it matches on either database as it is written, and
+// regardless of the case of its ASCII letters.
+func containsAny(cols []string, s string) (string, []any) {
+	patterns := []string{"%" + escapeLike(asciiLower(s)) + "%"}
+	if full := "%" + escapeLike(strings.ToLower(s)) + "%"; full != patterns[0] {
+		patterns = append(patterns, full)
+	}
+	var or []string
+	var args []any
+	for _, col := range cols {
+		for _, p := range patterns {
+			or = append(or, "lower("+col+`) LIKE ? ESCAPE '\'`)
+			args = append(args, p)
+		}
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character in user input.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+// asciiLower lower-cases ASCII letters only, as SQLite's lower() does.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 var selectEvents = "SELECT " + strings.Join(columns, ", ") + " FROM events"
@@ -39,6 +85,7 @@ func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 		where = append(where, cond)
 		args = append(args, arg...)
 	}
+	addAll := func(cond string, arg []any) { add(cond, arg...) }
 	if q.CountryISO != "" {
 		add("action_geo_country_iso = ?", q.CountryISO)
 	}
@@ -58,8 +105,7 @@ func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 		add("quad_class = ?", q.QuadClass)
 	}
 	if q.Actor != "" {
-		n := len(q.Actor)
-		add("(substr(actor1_code, 1, ?) = ? OR substr(actor2_code, 1, ?) = ?)", n, q.Actor, n, q.Actor)
+		addAll(containsAny([]string{"actor1_code", "actor2_code"}, q.Actor))
 	}
 	if q.MinGoldstein != nil {
 		add("goldstein >= ?", *q.MinGoldstein)
@@ -72,6 +118,9 @@ func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 	}
 	if q.MinSources > 0 {
 		add("num_sources >= ?", q.MinSources)
+	}
+	if q.Text != "" {
+		addAll(containsAny(textColumns, q.Text))
 	}
 	if q.BeforeID > 0 {
 		add("global_event_id < ?", q.BeforeID)

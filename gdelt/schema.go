@@ -37,7 +37,7 @@ var schema = [][]string{
 			action_geo_long REAL,
 			source_url TEXT NOT NULL DEFAULT ''
 		)`,
-		// Country + date: GET /events?country=&from=&to= and outcome resolution
+		// Country + date: GET /events?country=&start_date=&end_date= and outcome resolution
 		// (country, root code, date window).
 		`CREATE INDEX IF NOT EXISTS idx_events_country_date ON events (action_geo_country_iso, sql_date)`,
 		// Root code + date: event-class queries across countries.

@@ -4,10 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"maps"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,11 +22,102 @@ import (
 	"geopol/validate"
 )
 
+// EventDTO is a GDELT event on the wire, in the shape the dashboard reads. Text fields
+// GDELT left empty are null.
+type EventDTO struct {
+	ID             int64    `json:"id"`       // GLOBALEVENTID
+	GDELTID        *string  `json:"gdelt_id"` // GLOBALEVENTID in decimal
+	EventDate      string   `json:"event_date"`
+	Actor1Code     *string  `json:"actor1_code"`
+	Actor2Code     *string  `json:"actor2_code"`
+	EventCode      *string  `json:"event_code"`
+	QuadClass      *int     `json:"quad_class"`
+	GoldsteinScale *float64 `json:"goldstein_scale"`
+	NumMentions    *int     `json:"num_mentions"`
+	NumSources     *int     `json:"num_sources"`
+	Tone           *float64 `json:"tone"` // AvgTone
+	URL            *string  `json:"url"`  // SOURCEURL
+	Title          *string  `json:"title"`
+	// CountryISO is the ISO 3166-1 alpha-2 code of the action's country.
+	CountryISO *string `json:"country_iso"`
+	Source     string  `json:"source"`
+
+	DateAdded         int64    `json:"date_added"` // YYYYMMDDHHMMSS, when GDELT published it
+	Actor1Name        *string  `json:"actor1_name"`
+	Actor2Name        *string  `json:"actor2_name"`
+	Actor1CountryCode *string  `json:"actor1_country_code"`
+	Actor2CountryCode *string  `json:"actor2_country_code"`
+	EventRootCode     *string  `json:"event_root_code"`
+	NumArticles       *int     `json:"num_articles"`
+	ActionGeoFullName *string  `json:"action_geo_full_name"`
+	ActionGeoLat      *float64 `json:"action_geo_lat"`
+	ActionGeoLong     *float64 `json:"action_geo_long"`
+}
+
+// eventSourceGDELT is the source of every event geopol holds.
+const eventSourceGDELT = "gdelt"
+
+// newEventDTO maps a stored event to the wire.
+func newEventDTO(e *gdelt.Event) EventDTO {
+	text := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	id := strconv.FormatInt(e.GlobalEventID, 10)
+	dto := EventDTO{
+		ID:             e.GlobalEventID,
+		GDELTID:        &id,
+		EventDate:      fmt.Sprintf("%04d-%02d-%02d", e.SQLDate/10000, e.SQLDate/100%100, e.SQLDate%100),
+		Actor1Code:     text(e.Actor1Code),
+		Actor2Code:     text(e.Actor2Code),
+		EventCode:      text(e.EventCode),
+		QuadClass:      &e.QuadClass,
+		GoldsteinScale: &e.Goldstein,
+		NumMentions:    &e.NumMentions,
+		NumSources:     &e.NumSources,
+		Tone:           &e.AvgTone,
+		URL:            text(e.SourceURL),
+		Title:          text(e.Title()),
+		Source:         eventSourceGDELT,
+
+		DateAdded:         e.DateAdded,
+		Actor1Name:        text(e.Actor1Name),
+		Actor2Name:        text(e.Actor2Name),
+		Actor1CountryCode: text(e.Actor1CountryCode),
+		Actor2CountryCode: text(e.Actor2CountryCode),
+		EventRootCode:     text(e.EventRootCode),
+		NumArticles:       &e.NumArticles,
+		ActionGeoFullName: text(e.ActionGeoFullName),
+		ActionGeoLat:      e.ActionGeoLat,
+		ActionGeoLong:     e.ActionGeoLong,
+	}
+	if c, ok := codes.LookupCountry(e.ActionGeoCountryISO); ok {
+		dto.CountryISO = &c.Alpha2
+	}
+	return dto
+}
+
+// retiredEventParams are the /events parameters the dashboard's names replaced. They
+// are rejected rather than ignored, so that a client still sending them learns why its
+// filter has no effect.
+var retiredEventParams = map[string]string{
+	"from": "start_date", "to": "end_date", "code": "cameo_code",
+	"min_goldstein": "goldstein_min", "max_goldstein": "goldstein_max",
+}
+
 // eventFilters reads the /events query parameters into a gdelt.Query, collecting every
-// invalid one.
-func eventFilters(c *gin.Context) (gdelt.Query, error) {
-	var q gdelt.Query
+// invalid one. An empty parameter is the same as an absent one. none reports a valid
+// filter no stored event can match (source=acled).
+func eventFilters(c *gin.Context) (q gdelt.Query, none bool, err error) {
 	v := &validate.Collector{}
+	params := c.Request.URL.Query()
+	for _, old := range slices.Sorted(maps.Keys(retiredEventParams)) {
+		if params.Has(old) {
+			v.Add(old, "is not a parameter of /events; use %s", retiredEventParams[old])
+		}
+	}
 	if raw := c.Query("country"); raw != "" {
 		if iso, ok := codes.NormalizeISO(raw); ok {
 			q.CountryISO = iso
@@ -41,9 +137,9 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		}
 		return d.Year()*10000 + int(d.Month())*100 + d.Day()
 	}
-	q.From, q.To = date("from"), date("to")
+	q.From, q.To = date("start_date"), date("end_date")
 	if q.From != 0 && q.To != 0 && q.From > q.To {
-		v.Add("to", "must not be before from")
+		v.Add("end_date", "must not be before start_date")
 	}
 	if raw := c.Query("root_code"); raw != "" {
 		if !codes.ValidRoot(raw) {
@@ -51,9 +147,9 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 		}
 		q.RootCode = raw
 	}
-	if raw := c.Query("code"); raw != "" {
+	if raw := c.Query("cameo_code"); raw != "" {
 		if len(raw) > 4 || strings.Trim(raw, "0123456789") != "" {
-			v.Add("code", "must be a CAMEO event code prefix of 1 to 4 digits")
+			v.Add("cameo_code", "must be a CAMEO event code prefix of 1 to 4 digits")
 		}
 		q.CodePrefix = raw
 	}
@@ -76,33 +172,46 @@ func eventFilters(c *gin.Context) (gdelt.Query, error) {
 			return nil
 		}
 		f, err := strconv.ParseFloat(raw, 64)
-		if err != nil || f < -10 || f > 10 {
+		// NaN compares false with everything, so it is excluded by name.
+		if err != nil || math.IsNaN(f) || f < -10 || f > 10 {
 			v.Add(name, "must be a Goldstein value from -10 to 10")
 			return nil
 		}
 		return &f
 	}
-	q.MinGoldstein, q.MaxGoldstein = floatParam("min_goldstein"), floatParam("max_goldstein")
+	q.MinGoldstein, q.MaxGoldstein = floatParam("goldstein_min"), floatParam("goldstein_max")
+	if q.MinGoldstein != nil && q.MaxGoldstein != nil && *q.MinGoldstein > *q.MaxGoldstein {
+		v.Add("goldstein_max", "must not be less than goldstein_min")
+	}
 	if raw := c.Query("actor"); raw != "" {
-		if len(raw) > 30 || strings.Trim(strings.ToUpper(raw), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
-			v.Add("actor", "must be a CAMEO actor code prefix (letters and digits)")
+		if len(raw) > 32 || strings.Trim(strings.ToUpper(raw), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+			v.Add("actor", "must be 1 to 32 letters and digits of a CAMEO actor code")
 		}
-		q.Actor = strings.ToUpper(raw)
+		q.Actor = raw
 	}
-	limit, err := parseLimit(c, 50, 200)
-	if err != nil {
-		return q, err
+	if raw := c.Query("text"); raw != "" {
+		q.Text = strings.TrimSpace(raw)
+		if n := utf8.RuneCountInString(q.Text); !utf8.ValidString(raw) || n < 1 || n > 200 {
+			v.Add("text", "must be 1 to 200 characters besides surrounding spaces")
+		}
 	}
-	q.Limit = limit
-	if err := v.Err("A query parameter is invalid."); err != nil {
-		return q, err
+	switch c.Query("source") {
+	case "", eventSourceGDELT:
+	case "acled":
+		none = true // a source the dashboard knows, but geopol holds none of its events
+	default:
+		v.Add("source", "must be gdelt or acled")
 	}
-	return q, nil
+	if q.Limit = intParam("limit", 1, 200); q.Limit == 0 {
+		q.Limit = 50
+	}
+	return q, none, v.Err("A query parameter is invalid.")
 }
 
-// listEvents lists events, newest GLOBALEVENTID first, keyset-paginated.
+// listEvents lists events, newest GLOBALEVENTID first, keyset-paginated. Without dates it
+// covers the whole store.
 func (s *Server) listEvents(c *gin.Context) {
-	q, err := eventFilters(c)
+	q, none, err := eventFilters(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -124,6 +233,11 @@ func (s *Server) listEvents(c *gin.Context) {
 			return
 		}
 	}
+	page := Page[EventDTO]{Items: []EventDTO{}}
+	if none {
+		writeJSON(c, http.StatusOK, page, cacheRevalidate)
+		return
+	}
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	limit := q.Limit
@@ -133,11 +247,13 @@ func (s *Server) listEvents(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page := Page[gdelt.Event]{Items: events}
 	if len(events) > limit {
-		page.Items, page.HasMore = events[:limit], true
+		events, page.HasMore = events[:limit], true
 		next := cursor{scope: scope, id: strconv.FormatInt(events[limit-1].GlobalEventID, 10)}.encode()
 		page.NextCursor = &next
+	}
+	for i := range events {
+		page.Items = append(page.Items, newEventDTO(&events[i]))
 	}
 	writeJSON(c, http.StatusOK, page, cacheRevalidate)
 }
@@ -160,7 +276,7 @@ func (s *Server) getEvent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, ev, cacheImmutable)
+	writeJSON(c, http.StatusOK, newEventDTO(ev), cacheImmutable)
 }
 
 // IngestRunDTO is an ingest run on the wire.

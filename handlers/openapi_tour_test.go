@@ -106,11 +106,11 @@ func tourEvents(t *testing.T, e *env, expect expectFunc) {
 	if _, err := gdelt.Ingest(context.Background(), e.db, e.server.GDELT, sample, gdelt.Options{}); err != nil {
 		t.Fatalf("ingest %s: %v", sample, err)
 	}
-	page := unmarshal[handlers.Page[gdelt.Event]](t, expect(200, "GET", "/api/v1/events?limit=2&country=SYR", nil))
+	page := unmarshal[handlers.Page[handlers.EventDTO]](t, expect(200, "GET", "/api/v1/events?limit=2&country=SYR", nil))
 	if len(page.Items) == 0 {
 		t.Fatal("the sample has Syrian events; /events?country=SYR returned none")
 	}
-	expect(200, "GET", "/api/v1/events/"+strconv.FormatInt(page.Items[0].GlobalEventID, 10), nil)
+	expect(200, "GET", "/api/v1/events/"+strconv.FormatInt(page.Items[0].ID, 10), nil)
 	expect(404, "GET", "/api/v1/events/999999999999", nil)
 	expect(422, "GET", "/api/v1/events?quad_class=9", nil)
 	expect(400, "GET", "/api/v1/events?cursor=bm90LWEtY3Vyc29y", nil)
