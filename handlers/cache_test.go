@@ -57,7 +57,7 @@ func TestETagAndNotModified(t *testing.T) {
 	for path, cacheControl := range map[string]string{
 		"/api/v1/forecasts/" + created.ForecastID: "private, max-age=300",
 		"/api/v1/forecasts/country/MMR":           "private, no-cache",
-		"/api/v1/countries/MM":       "private, no-cache",
+		"/api/v1/countries/MM":                    "private, no-cache",
 	} {
 		rec := e.do(http.MethodGet, path, nil)
 		etag := rec.Header().Get("ETag")
