@@ -14,17 +14,29 @@ variable "pg_dev_url" {
 # provider. -mod=mod lets `go run` resolve the provider's package from the
 # root go.mod (it is required there but imported by no package of the app).
 # One block per dialect: a data source only runs when its env is selected.
+#
+# Forecast search adds objects GORM tags cannot express (a GIN expression index on
+# PostgreSQL, an FTS5 table on SQLite), created by the hand-written
+# migrations/*/<ts>_forecast_search.sql. The desired schema is the models plus those
+# objects, taken from that file, so diffs neither drop nor re-create them.
+# (An env's `exclude` would not help: Atlas v0.13 applies it to `schema` commands only,
+# not to `migrate diff`.) SQLite's search triggers are left out: Atlas does not inspect
+# triggers. migrations/drift_test.go ignores the same objects.
 data "external_schema" "gorm_postgres" {
   program = [
-    "go", "run", "-mod=mod", "ariga.io/atlas-provider-gorm",
-    "load", "--path", "./models", "--dialect", "postgres",
+    "sh", "-c", <<-SH
+      go run -mod=mod ariga.io/atlas-provider-gorm load --path ./models --dialect postgres &&
+      echo && grep -h '^CREATE INDEX "idx_predictions_search"' migrations/postgres/*_forecast_search.sql
+    SH
   ]
 }
 
 data "external_schema" "gorm_sqlite" {
   program = [
-    "go", "run", "-mod=mod", "ariga.io/atlas-provider-gorm",
-    "load", "--path", "./models", "--dialect", "sqlite",
+    "sh", "-c", <<-SH
+      go run -mod=mod ariga.io/atlas-provider-gorm load --path ./models --dialect sqlite &&
+      echo && grep -h '^CREATE VIRTUAL TABLE `predictions_fts`' migrations/sqlite/*_forecast_search.sql
+    SH
   ]
 }
 

@@ -78,6 +78,9 @@ func TestOpenAPITour(t *testing.T) {
 			expect(200, "GET", "/api/v1/forecasts/top?limit=2&sort="+sort, nil)
 		}
 		expect(422, "GET", "/api/v1/forecasts/top?sort=size", nil)
+		expect(200, "GET", "/api/v1/forecasts/search?q=Idlib+offensive&country=SY&limit=5", nil)
+		expect(200, "GET", "/api/v1/forecasts/search?q=zeppelin", nil) // no results: suggestions
+		expect(422, "GET", "/api/v1/forecasts/search?q=", nil)
 		expect(200, "GET", "/api/v1/countries", nil)
 		expect(200, "GET", "/api/v1/countries/SYR", nil)
 		expect(404, "GET", "/api/v1/countries/ISL", nil)

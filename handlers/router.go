@@ -81,6 +81,7 @@ func NewRouter(s *Server) *gin.Engine {
 	keyed := v1.Group("", s.authenticate, s.rateLimit(limiter))
 	keyed.POST("/forecasts", s.createForecast)
 	keyed.GET("/forecasts/top", s.topForecasts)
+	keyed.GET("/forecasts/search", s.searchForecasts)
 	keyed.GET("/forecasts/country/:iso", s.countryForecasts)
 	keyed.GET("/forecasts/:id", s.getForecast)
 	keyed.GET("/forecasts/:id/scenarios", s.getScenarios)

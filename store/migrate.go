@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -105,13 +106,32 @@ func prepare(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]migration, *gorm.D
 	return files, db, nil
 }
 
+// MigrateTo is Migrate stopped after version: it applies the embedded migrations up to
+// and including that version, none after it, so a database can be brought to the state an
+// earlier release left (tests load data there before the later migrations run).
+func MigrateTo(ctx context.Context, db *gorm.DB, version string) ([]string, error) {
+	return migrateUpTo(ctx, db, migrations.FS, version)
+}
+
 func migrateFS(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]string, error) {
+	return migrateUpTo(ctx, db, fsys, "")
+}
+
+// migrateUpTo applies the migrations of fsys in version order, stopping after version last
+// ("" applies them all).
+func migrateUpTo(ctx context.Context, db *gorm.DB, fsys fs.FS, last string) ([]string, error) {
 	files, db, err := prepare(ctx, db, fsys)
 	if err != nil {
 		return nil, err
 	}
+	if last != "" && !slices.ContainsFunc(files, func(m migration) bool { return m.version == last }) {
+		return nil, fmt.Errorf("no migration has version %q", last)
+	}
 	var applied []string
 	for _, m := range files {
+		if last != "" && m.version > last {
+			break
+		}
 		done, err := applyOne(db, m)
 		if err != nil {
 			return applied, fmt.Errorf("migration %s_%s: %w", m.version, m.description, err)

@@ -75,3 +75,38 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 		t.Fatalf("%d applications for %d migrations", total, len(st))
 	}
 }
+
+// MigrateTo stops after the version it is given; Migrate then applies the rest, and an
+// unknown version applies nothing.
+func TestMigrateTo(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenDatabase(ctx, storetest.Config(t, ""), storetest.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(db) })
+	st, err := store.Status(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) < 2 {
+		t.Skip("needs two migrations")
+	}
+	if _, err := store.MigrateTo(ctx, db, "19700101000000"); err == nil {
+		t.Error("an unknown version was accepted")
+	}
+	applied, err := store.MigrateTo(ctx, db, st[1].Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 2 || applied[0] != st[0].Version || applied[1] != st[1].Version {
+		t.Fatalf("MigrateTo(%s) applied %v", st[1].Version, applied)
+	}
+	rest, err := store.Migrate(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != len(st)-2 {
+		t.Fatalf("Migrate then applied %v, want the %d others", rest, len(st)-2)
+	}
+}
