@@ -73,6 +73,8 @@ var dashboardTypes = map[string]*tsType{
 		"num_sources": null(num()), "tone": null(num()), "url": null(str()), "title": null(str()), "country_iso": null(str()),
 		"source": str(),
 	}),
+	"SearchResult":       obj(map[string]*tsType{"forecast": ref("ForecastResponse"), "relevance": num()}),
+	"SearchResponse":     obj(map[string]*tsType{"results": arr(ref("SearchResult")), "total": num(), "query": str(), "suggestions": null(arr(str()))}),
 	"PaginatedForecasts": page("ForecastResponse"),
 	"PaginatedEvents":    page("EventDTO"),
 	"ProblemDetail": obj(map[string]*tsType{
@@ -172,6 +174,9 @@ func TestDashboardClientCalls(t *testing.T) {
 			{"GET", "/countries/US", 200, ref("CountryRiskSummary"), false}, // events only
 			{"GET", "/countries/AQ", 404, ref("ProblemDetail"), false},
 			{"GET", "/health", 200, ref("HealthResponse"), true},
+			{"GET", "/forecasts/search?q=Idlib", 200, ref("SearchResponse"), false},
+			{"GET", "/forecasts/search?q=offensive&country=SY&category=conflict&limit=5", 200, ref("SearchResponse"), false},
+			{"GET", "/forecasts/search?q=zzzqqq", 200, ref("SearchResponse"), false},
 			{"GET", "/events?" + q.Encode(), 200, ref("PaginatedEvents"), false},
 			{"GET", "/events", 200, ref("PaginatedEvents"), false},
 			{"GET", "/globe/arcs", 200, obj(map[string]*tsType{"arcs": arr(ref("ArcData"))}), false},
@@ -206,8 +211,19 @@ func TestDashboardClientCalls(t *testing.T) {
 			for _, err := range conform("$", v, c.typ) {
 				t.Errorf("%s %s: %s", c.method, c.path, err)
 			}
-			if list, ok := v.([]any); ok && len(list) == 0 && c.path == "/countries" {
-				t.Errorf("GET /countries is empty with seeded forecasts and events")
+			// Real data, not just valid shapes: these answers cannot be empty.
+			switch c.path {
+			case "/countries", "/forecasts/top", "/events":
+				if list, _ := v.([]any); c.path != "/events" && len(list) == 0 {
+					t.Errorf("GET %s is empty with seeded forecasts and events", c.path)
+				}
+				if m, _ := v.(map[string]any); c.path == "/events" && len(m["items"].([]any)) == 0 {
+					t.Errorf("GET /events is empty with the GDELT sample ingested")
+				}
+			case "/forecasts/search?q=Idlib":
+				if m, _ := v.(map[string]any); len(m["results"].([]any)) == 0 {
+					t.Errorf("searching Idlib finds nothing although the Syria fixture asks about it")
+				}
 			}
 		}
 	})
@@ -221,7 +237,7 @@ func TestOpenAPIDescribesDashboardTypes(t *testing.T) {
 		"ForecastResponse": "ForecastResponse", "ScenarioDTO": "ScenarioDTO", "EvidenceDTO": "EvidenceDTO",
 		"CalibrationDTO": "CalibrationDTO", "EnsembleInfoDTO": "EnsembleInfoDTO", "CountryRiskSummary": "CountryRiskSummary",
 		"HealthResponse": "HealthResponse", "SubsystemStatus": "SubsystemStatus", "EventDTO": "Event",
-		"ArcData": "ArcData", "RiskDeltaData": "RiskDeltaData", "PaginatedForecasts": "ForecastPage", "PaginatedEvents": "EventPage",
+		"ArcData": "ArcData", "RiskDeltaData": "RiskDeltaData", "SearchResponse": "SearchResponse", "SearchResult": "SearchResult", "PaginatedForecasts": "ForecastPage", "PaginatedEvents": "EventPage",
 	} {
 		ref, ok := doc.Components.Schemas[oaName]
 		if !ok {
