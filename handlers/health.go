@@ -92,6 +92,9 @@ func (s *Server) health(c *gin.Context) {
 		{"calibration", s.checkCalibration},
 	}
 	resp := HealthResponse{Status: StatusHealthy, Subsystems: make([]SubsystemStatus, len(checks)), Version: Version()}
+	// Details (file paths, ids, addresses, errors) help an operator and an attacker alike:
+	// only the admin token sees them.
+	admin := s.isAdmin(c)
 	var wg sync.WaitGroup
 	for i, hc := range checks {
 		wg.Add(1)
@@ -103,7 +106,10 @@ func (s *Server) health(c *gin.Context) {
 			if err != nil {
 				detail = err.Error()
 			}
-			resp.Subsystems[i] = SubsystemStatus{Name: hc.name, Healthy: err == nil, Detail: &detail, CheckedAt: s.now()}
+			resp.Subsystems[i] = SubsystemStatus{Name: hc.name, Healthy: err == nil, CheckedAt: s.now()}
+			if admin {
+				resp.Subsystems[i].Detail = &detail
+			}
 		}()
 	}
 	wg.Wait()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,10 +38,16 @@ type healthBody struct {
 	Checks map[string]handlers.SubsystemStatus
 }
 
+// getHealth reads /health as an operator, with the admin token, so details are shown.
 func getHealth(t *testing.T, s *handlers.Server) (int, healthBody) {
 	t.Helper()
+	if s.Config.AdminToken == "" {
+		s.Config.AdminToken = "health-admin-token-0123456789abcdef"
+	}
 	rec := httptest.NewRecorder()
-	handlers.NewRouter(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/health", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Config.AdminToken)
+	handlers.NewRouter(s).ServeHTTP(rec, req)
 	var body healthBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &body.HealthResponse); err != nil {
 		t.Fatalf("health body: %v: %s", err, rec.Body)
@@ -134,5 +141,33 @@ func TestHealthDatabaseDownIs503(t *testing.T) {
 	code, body := getHealth(t, newServer(t, cfg, db, store.NewMemoryCache("", 10)))
 	if code != http.StatusServiceUnavailable || body.Status != handlers.StatusUnhealthy || body.Checks["database"].Healthy {
 		t.Fatalf("database down: got %d %+v", code, body)
+	}
+}
+
+// Without the admin token /health says each subsystem's state only: no paths, ids,
+// addresses or errors; a wrong token is treated as none.
+func TestHealthPublicHidesDetails(t *testing.T) {
+	cfg := sqliteConfig(t)
+	cfg.AdminToken = "health-admin-token-0123456789abcdef"
+	s := newServer(t, cfg, storetest.Open(t, cfg), store.NewMemoryCache("", 10))
+	for _, auth := range []string{"", "Bearer wrong-token", "Bearer"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/health", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		handlers.NewRouter(s).ServeHTTP(rec, req)
+		var body handlers.HealthResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Subsystems) != 6 {
+			t.Fatalf("%q: %v %s", auth, err, rec.Body)
+		}
+		for _, sub := range body.Subsystems {
+			if sub.Detail != nil {
+				t.Errorf("%q: subsystem %s shows its detail %q without the admin token", auth, sub.Name, *sub.Detail)
+			}
+		}
+		if strings.Contains(rec.Body.String(), cfg.GDELTDBPath) {
+			t.Errorf("%q: the GDELT path leaks: %s", auth, rec.Body)
+		}
 	}
 }

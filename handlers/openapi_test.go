@@ -184,8 +184,18 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	cfg.AdminToken = "test-admin-token-0123456789abcdef" // admin routes exist only with a token
 	e := newEnv(t, cfg, memCache())
 	served := map[string]bool{}
+	heads := map[string]bool{}
 	for _, r := range e.router.Routes() {
+		if r.Method == "HEAD" { // implied by GET: every GET route answers HEAD
+			heads[ginToOpenAPI(r.Path)] = true
+			continue
+		}
 		served[r.Method+" "+ginToOpenAPI(r.Path)] = true
+	}
+	for r := range served {
+		if method, path, _ := strings.Cut(r, " "); method == "GET" && !heads[path] {
+			t.Errorf("GET %s does not answer HEAD", path)
+		}
 	}
 	documented := map[string]bool{}
 	for path, item := range mustContract(t).doc.Paths.Map() {
