@@ -10,6 +10,7 @@ import (
 
 	"geopol/config"
 	"geopol/gdelt"
+	"geopol/logging"
 	"geopol/store"
 )
 
@@ -88,12 +89,7 @@ func (a *app) prepareSchema(ctx context.Context, opts appOptions) error {
 // newLogger builds the logger the configuration asks for, writing to stderr, and makes
 // it slog's default.
 func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	var h slog.Handler = slog.NewTextHandler(stderr, opts)
-	if cfg.LogJSON {
-		h = slog.NewJSONHandler(stderr, opts)
-	}
-	log := slog.New(h)
+	log := logging.New(stderr, cfg.LogLevel, cfg.LogJSON)
 	slog.SetDefault(log)
 	return log
 }

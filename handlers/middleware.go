@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"geopol/logging"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -32,6 +34,9 @@ func requestID(c *gin.Context) {
 	}
 	c.Set(RequestIDHeader, id)
 	c.Header(RequestIDHeader, id)
+	// In the request's context too, so every line written under it (database queries
+	// included) names the request.
+	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 	c.Next()
 }
 

@@ -126,8 +126,13 @@ func asAPIError(err error) *APIError {
 // writeProblem renders err as problem+json and logs server-side failures once.
 func writeProblem(c *gin.Context, err error) {
 	api := asAPIError(err)
-	if api.Status >= 500 {
+	switch {
+	case api.Status == http.StatusInternalServerError:
+		// A server fault: the only ERROR a request writes.
 		logger(c).Error("request failed", "status", api.Status, "error", err.Error())
+	case api.Status >= 500 && api.Status != http.StatusNotImplemented:
+		// A dependency is down: worth watching, not paging.
+		logger(c).Warn("request not served", "status", api.Status, "error", err.Error())
 	}
 	p := Problem{
 		Type:     problemType(api.Title),

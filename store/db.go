@@ -16,7 +16,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"geopol/config"
 )
@@ -83,14 +82,9 @@ func gormConfig(log *slog.Logger) *gorm.Config {
 		// Timestamps are UTC everywhere: PostgreSQL timestamptz would convert anyway,
 		// but SQLite stores the text it is given, and mixed offsets would break ordering.
 		NowFunc: Now,
-		// Slow queries and errors go to the application log; "record not found" is a
-		// normal answer (404), not something to log.
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             250 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true, // never log values: they may be keys or PII
-		}),
+		// Faults and slow queries go to the application log with the request id;
+		// expected answers (not found, duplicates, constraints) only at debug.
+		Logger: gormLogger{log: log},
 	}
 }
 
