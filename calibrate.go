@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -28,7 +27,7 @@ func calibrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return errors.New("calibrate takes only --force")
+		return usagef("calibrate takes only --force")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {

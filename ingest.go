@@ -33,7 +33,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if (*lastUpdate == "") == (fs.NArg() == 0) || (*watch && *lastUpdate == "") {
 		fs.Usage()
-		return errors.New("give files/URLs, or --lastupdate URL")
+		return usagef("give files/URLs, or --lastupdate URL")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {

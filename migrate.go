@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -16,7 +15,7 @@ const migrateUsage = "usage: geopol migrate up|status\n\n  up      apply pending
 // the database without AUTO_MIGRATE's migration: up reports what it applies itself,
 // and status shows what is pending.
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	errUsage := errors.New("migrate needs exactly one of: up, status")
+	errUsage := usagef("migrate needs exactly one of: up, status")
 	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
 		fmt.Fprintln(stderr, migrateUsage)
 		if len(args) == 1 && isHelp(args[0]) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -31,7 +30,7 @@ func resolveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if !*due || fs.NArg() > 0 || *batch < 1 {
 		fs.Usage()
-		return errors.New("resolve needs --due (and a positive --batch)")
+		return usagef("resolve needs --due (and a positive --batch)")
 	}
 	now := store.Now()
 	if *at != "" {

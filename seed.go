@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -23,7 +22,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *random < 0 || fs.NArg() > 0 {
 		fs.Usage()
-		return errors.New("seed takes only --random N (N >= 0) and --seed S")
+		return usagef("seed takes only --random N (N >= 0) and --seed S")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
