@@ -102,7 +102,8 @@ func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"bogus"}, {"migrate"}, {"migrate", "down"}, {"migrate", "up", "status"}, {"migrate", "status", "x"},
 		{"ingest"}, {"seed", "x"}, {"seed", "--random", "-1"}, {"resolve"}, {"calibrate", "x"}, {"serve", "--port", "1"},
-		{"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"},
+		{"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"}, {"resolve", "--due", "--now", "yesterday"},
+		{"resolve", "--due", "--now", "2030-01-01"}, {"resolve", "--due", "--now", "2030-01-01T00:00:00Z"},
 		{"apikey"}, {"apikey", "rotate"}, {"apikey", "create"}, {"apikey", "list", "x"}, {"apikey", "revoke"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -21,7 +21,8 @@ Usage:
   geopol ingest --lastupdate URL [--watch --interval 15m]   follow GDELT's feed
   geopol seed             load the golden forecasts (Syria, Ukraine, Myanmar) through POST's validation
   geopol seed --random N  also store N random valid forecasts (fixed --seed), for load tests
-  geopol resolve --due    resolve expired forecasts from the GDELT event store (rule: see README)
+  geopol resolve --due [--now TIME]   resolve expired forecasts from the GDELT event store
+                          (rule: see README; --now may not be later than the current time)
   geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
   geopol apikey create --client NAME | list | revoke PREFIX|ID   manage API keys
   geopol help             show this text
