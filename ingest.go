@@ -17,7 +17,8 @@ const ingestUsage = `usage: geopol ingest FILE|URL...
 
 Loads GDELT 2.0 events exports (.export.CSV or .export.CSV.zip, local or http(s)) into
 the event store at GDELT_DB_PATH. Each file becomes an ingest run (success, failed or
-interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`
+interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe. Malformed
+rows are skipped and named in the run; a file with no valid row is a failed run.`
 
 // ingestCmd loads GDELT 2.0 events exports into the event store, recording each file as
 // an ingest run in the forecast database.
