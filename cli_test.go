@@ -104,6 +104,9 @@ func TestUsageErrors(t *testing.T) {
 		{"ingest"}, {"seed", "x"}, {"seed", "--random", "-1"}, {"resolve"}, {"calibrate", "x"}, {"serve", "--port", "1"},
 		{"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"}, {"resolve", "--due", "--now", "yesterday"},
 		{"resolve", "--due", "--now", "2030-01-01"}, {"resolve", "--due", "--now", "2030-01-01T00:00:00Z"},
+		{"ingest", "--lastupdate", "./lastupdate.txt"}, {"ingest", "--interval", "0", "--lastupdate", "http://h/l.txt", "--watch"},
+		{"ingest", "--lastupdate", "http://h/l.txt", "--watch", "--masterfilelist", "masterfilelist.txt"},
+		{"ingest", "--lastupdate", "http://h/l.txt", "--masterfilelist", "http://h/m.txt"},
 		{"apikey"}, {"apikey", "rotate"}, {"apikey", "create"}, {"apikey", "list", "x"}, {"apikey", "revoke"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,11 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"geopol/config"
 	"geopol/handlers"
+	"geopol/models"
 	"geopol/store"
 	"geopol/store/storetest"
 )
@@ -62,5 +65,41 @@ func TestIngestWithoutValidRowFails(t *testing.T) {
 	}
 	if li := lastIngestHealth(t, cfg); li.Healthy || !strings.Contains(*li.Detail, "failed") {
 		t.Fatalf("after a failed ingest health still says: %+v", li)
+	}
+}
+
+// With the feed unreachable, `ingest --watch` records the failed poll at once, logs it
+// at WARN, and health's last_ingest degrades within that first poll.
+func TestWatchOutageShowsInHealth(t *testing.T) {
+	cfg := cliEnv(t, false)
+	if _, errOut, err := runCLI(t, "ingest", storetest.GDELTSample(t, false)); err != nil {
+		t.Fatalf("sample: %v\n%s", err, errOut)
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ingest", "--lastupdate", down.URL + "/lastupdate.txt", "--watch", "--interval", "1h"}, &out, &errOut)
+	}()
+	db := storetest.Open(t, cfg)
+	var failed int64
+	for deadline := time.Now().Add(20 * time.Second); failed == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		db.Model(&models.IngestRun{}).Where("status = ?", models.IngestFailed).Count(&failed)
+	}
+	li := lastIngestHealth(t, cfg)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if failed == 0 {
+		t.Fatal("the unreachable feed recorded no failed run")
+	}
+	if li.Healthy || !strings.Contains(*li.Detail, "connection refused") {
+		t.Errorf("last_ingest during the outage: %+v", li)
+	}
+	if !strings.Contains(errOut.String(), `level=WARN msg="ingest poll failed"`) {
+		t.Errorf("the failed poll was not logged at WARN:\n%s", errOut.String())
 	}
 }

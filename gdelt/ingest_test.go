@@ -299,3 +299,38 @@ func TestFileWithoutValidRowFails(t *testing.T) {
 		}
 	}
 }
+
+// A lastupdate.txt that cannot be read (the feed down or unreachable, or not a list) is
+// a failed run whose file_url is the list, so health sees the outage.
+func TestUnreadableListIsAFailedRun(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/garbage.txt" {
+			fmt.Fprintln(w, "<html>not found</html>")
+			return
+		}
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	defer srv.Close()
+	for listURL, want := range map[string]string{
+		srv.URL + "/lastupdate.txt":    "502 Bad Gateway",
+		srv.URL + "/garbage.txt":       `want "size md5 url"`,
+		closed.URL + "/lastupdate.txt": "connection refused",
+	} {
+		runs, err := gdelt.IngestLastUpdate(context.Background(), db, gs, listURL, gdelt.Options{})
+		if err == nil || len(runs) != 1 {
+			t.Fatalf("%s: runs %+v, err %v: want one failed run", listURL, runs, err)
+		}
+		var stored models.IngestRun
+		if err := db.First(&stored, runs[0].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored.Status != models.IngestFailed || stored.FileURL == nil || *stored.FileURL != listURL || stored.Source != "gdelt" ||
+			stored.CompletedAt == nil || stored.ErrorMessage == nil || !strings.Contains(*stored.ErrorMessage, want) {
+			t.Errorf("%s: stored as %+v (message %v), want failed with %q", listURL, stored, stored.ErrorMessage, want)
+		}
+	}
+}
