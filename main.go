@@ -20,7 +20,8 @@ Usage:
   geopol ingest FILE|URL...           load GDELT 2.0 events exports into the event store
   geopol ingest --lastupdate URL [--watch --interval 15m]   follow GDELT's feed
   geopol seed             load the golden forecasts (Syria, Ukraine, Myanmar) through POST's validation
-  geopol seed --random N  also store N random valid forecasts (fixed --seed), for load tests
+  geopol seed --random N [--seed S]   also the N random forecasts of seed S, for load tests
+                          (idempotent: the same N and S store nothing new the second time)
   geopol resolve --due [--now TIME]   resolve expired forecasts from the GDELT event store
                           (rule: see README; --now may not be later than the current time)
   geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
