@@ -45,6 +45,7 @@ func openApp(ctx context.Context, stderr io.Writer, opts appOptions) (*app, erro
 		return nil, err
 	}
 	log := newLogger(cfg, stderr)
+	cfg.LogWarnings(log)
 	if opts.serving {
 		log.Info("starting geopol", "config", cfg)
 	}
