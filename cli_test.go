@@ -102,7 +102,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"bogus"}, {"migrate"}, {"migrate", "down"}, {"migrate", "up", "status"}, {"migrate", "status", "x"},
 		{"ingest"}, {"seed", "x"}, {"seed", "--random", "-1"}, {"resolve"}, {"calibrate", "x"}, {"serve", "--port", "1"},
-		{"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"}, {"resolve", "--due", "--now", "yesterday"},
+		{"serve", "x"}, {"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"}, {"resolve", "--due", "--now", "yesterday"},
 		{"resolve", "--due", "--now", "2030-01-01"}, {"resolve", "--due", "--now", "2030-01-01T00:00:00Z"},
 		{"ingest", "--lastupdate", "./lastupdate.txt"}, {"ingest", "--interval", "0", "--lastupdate", "http://h/l.txt", "--watch"},
 		{"ingest", "--lastupdate", "http://h/l.txt", "--watch", "--masterfilelist", "masterfilelist.txt"},
