@@ -88,8 +88,16 @@ func (a *app) prepareSchema(ctx context.Context, opts appOptions) error {
 		return nil
 	case a.cfg.AutoMigrate:
 		applied, err := store.Migrate(ctx, a.db)
-		if err == nil && opts.serving {
-			a.log.Info("schema up to date", "applied", applied)
+		if err != nil || !opts.serving {
+			return err
+		}
+		if len(applied) > 0 {
+			a.log.Info("applied migrations", "count", len(applied), "versions", applied)
+			return nil
+		}
+		latest, err := store.LatestApplied(ctx, a.db)
+		if err == nil {
+			a.log.Info("schema up to date", "latest", latest)
 		}
 		return err
 	case opts.serving:
