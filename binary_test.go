@@ -96,3 +96,31 @@ func runBinary(t *testing.T, dir string, env map[string]string, uid int, args ..
 	t.Fatalf("geopol %s: %v", strings.Join(args, " "), err)
 	return "", "", -1
 }
+
+// The real binary exits 0 on success, 1 on a failure and 2 on a usage error.
+func TestBinaryExitCodes(t *testing.T) {
+	dir := openDir(t)
+	env := map[string]string{"SQLITE_PATH": filepath.Join(dir, "geopol.db"), "GDELT_DB_PATH": filepath.Join(dir, "gdelt.db")}
+	notExport := filepath.Join(dir, "README.md")
+	if err := os.WriteFile(notExport, []byte("# not an export\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"migrate", "up"}, 0, ""},
+		{[]string{"help"}, 0, ""},
+		{[]string{"bogus"}, 2, `geopol: unknown command "bogus"`},
+		{[]string{"resolve", "--due", "--now", "2030-01-01"}, 2, "geopol: --now 2030-01-01T00:00:00Z is later than the current time"},
+		{[]string{"seed", "--random", "x"}, 2, `invalid value "x" for flag -random`},
+		{[]string{"ingest", notExport}, 1, "geopol: " + notExport + ": no valid GDELT event row"},
+		{[]string{"apikey", "revoke", "gp_live_none"}, 1, `geopol: no API key matches "gp_live_none"`},
+	} {
+		_, errOut, status := runBinary(t, dir, env, -1, c.args...)
+		if status != c.status || !strings.Contains(errOut, c.stderr) {
+			t.Errorf("geopol %s: exit %d, want %d with %q on stderr:\n%s", strings.Join(c.args, " "), status, c.status, c.stderr, errOut)
+		}
+	}
+}
