@@ -14,7 +14,8 @@ import (
 const usage = `geopol: forecasts, outcomes, calibration and the GDELT event store, behind one API.
 
 Usage:
-  geopol [serve]          serve the HTTP API (the default; migrates first when AUTO_MIGRATE is on)
+  geopol [serve]          serve the HTTP API on HTTP_ADDR (the default; binds it, then migrates
+                          when AUTO_MIGRATE is on)
   geopol migrate up       apply pending schema migrations to the forecast database
   geopol migrate status   list migrations and whether each is applied
   geopol ingest FILE|URL...           load GDELT 2.0 events exports into the event store
@@ -26,7 +27,7 @@ Usage:
                           (rule: see README; --now may not be later than the current time)
   geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
   geopol apikey create --client NAME | list | revoke PREFIX|ID   manage API keys
-  geopol help             show this text
+  geopol help             show this text (COMMAND --help: that command's usage)
 
 Configuration comes from config.yaml, then .env, then environment variables
 (DATABASE_URL, REDIS_URL, GDELT_DB_PATH, ENVIRONMENT, HTTP_ADDR, ...); see README.md.
