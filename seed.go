@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
 	"geopol/forecast"
 	"geopol/store"
 )
@@ -35,8 +38,12 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer a.close()
+	// A forecast already present is found through a failed INSERT (Create's idempotent
+	// path), which GORM would log at ERROR; that is the expected answer here, and any
+	// real error is returned, so the query log stays quiet.
+	db := a.db.Session(&gorm.Session{Logger: a.db.Logger.LogMode(logger.Silent)})
 	now := store.Now()
-	rows, err := forecast.SeedGolden(ctx, a.db, now)
+	rows, err := forecast.SeedGolden(ctx, db, now)
 	if err != nil {
 		return err
 	}
@@ -50,7 +57,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "golden forecasts: stored %d new, %d already present\n", newGolden, len(rows)-newGolden)
 	if *random > 0 {
-		stored, present, err := forecast.SeedRandom(ctx, a.db, *seed, *random, now)
+		stored, present, err := forecast.SeedRandom(ctx, db, *seed, *random, now)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,9 @@ func testSeedRandom(t *testing.T, services bool) {
 		if err != nil || !strings.HasSuffix(out, want) {
 			t.Fatalf("run %d: %v\n%s%s\nwant the output to end with:\n%s", i+1, err, out, errOut, want)
 		}
+		if strings.Contains(errOut, "level=ERROR") {
+			t.Errorf("run %d: a forecast already present is not an error:\n%s", i+1, errOut)
+		}
 	}
 	if out, _, err := runCLI(t, "seed", "--random", "7", "--seed", "7"); err != nil || !strings.HasSuffix(out, "stored 2 new, 5 already present\n") {
 		t.Fatalf("larger N: %v\n%s", err, out)
