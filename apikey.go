@@ -28,7 +28,7 @@ key from the shared Redis cache, so every API process refuses it on the next req
 func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, apikeyUsage)
-		return errors.New("apikey needs one of: create, list, revoke")
+		return usagef("apikey needs one of: create, list, revoke")
 	}
 	sub, args := args[0], args[1:]
 	switch {
@@ -43,7 +43,7 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return apikeyRevoke(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintln(stderr, apikeyUsage)
-	return fmt.Errorf("unknown apikey command %q", sub)
+	return usagef("unknown apikey command %q", sub)
 }
 
 // apikeyCreate makes a key for the client --client names and prints it, the only time
@@ -56,7 +56,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *client == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, apikeyUsage)
-		return errors.New("apikey create needs --client NAME and nothing else")
+		return usagef("apikey create needs --client NAME and nothing else")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
@@ -82,7 +82,8 @@ func apikeyList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if fs.NArg() > 0 {
-		return errors.New("apikey list takes no arguments")
+		fmt.Fprintln(stderr, apikeyUsage)
+		return usagef("apikey list takes no arguments")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
@@ -115,7 +116,7 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, apikeyUsage)
-		return errors.New("apikey revoke needs exactly one PREFIX or ID")
+		return usagef("apikey revoke needs exactly one PREFIX or ID")
 	}
 	ref := fs.Arg(0)
 	a, err := openApp(ctx, stderr, appOptions{})

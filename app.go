@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"syscall"
 
 	"gorm.io/gorm"
 
@@ -21,6 +26,9 @@ type app struct {
 	cfg *config.Config
 	log *slog.Logger
 	db  *gorm.DB
+	// ln is the HTTP listener that serve bound before anything else (nil for the other
+	// commands).
+	ln net.Listener
 	// closers release, last first, what the app opened.
 	closers []func()
 }
@@ -33,7 +41,8 @@ type appOptions struct {
 	manualSchema bool
 	// serving is the start of `serve`: it logs the configuration before opening the
 	// database and the migrations it applied after, and, with AUTO_MIGRATE off, it
-	// refuses a schema with migrations pending.
+	// refuses a schema with migrations pending. It also binds HTTP_ADDR first, so that
+	// a busy address stops it before anything is opened or migrated.
 	serving bool
 }
 
@@ -46,14 +55,24 @@ func openApp(ctx context.Context, stderr io.Writer, opts appOptions) (*app, erro
 		return nil, err
 	}
 	log := newLogger(cfg, stderr)
+	cfg.LogWarnings(log)
+	a := &app{cfg: cfg, log: log}
 	if opts.serving {
 		log.Info("starting geopol", "config", cfg)
+		ln, err := listen(cfg.HTTPAddr)
+		if err != nil {
+			return nil, err
+		}
+		a.ln = ln
+		a.closers = append(a.closers, func() { ln.Close() })
 	}
 	db, err := store.OpenDatabase(ctx, cfg, log)
 	if err != nil {
+		a.close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db, closers: []func(){func() { store.Close(db) }}}
+	a.db = db
+	a.closers = append(a.closers, func() { store.Close(db) })
 	if err := a.prepareSchema(ctx, opts); err != nil {
 		a.close()
 		return nil, err
@@ -70,8 +89,16 @@ func (a *app) prepareSchema(ctx context.Context, opts appOptions) error {
 		return nil
 	case a.cfg.AutoMigrate:
 		applied, err := store.Migrate(ctx, a.db)
-		if err == nil && opts.serving {
-			a.log.Info("schema up to date", "applied", applied)
+		if err != nil || !opts.serving {
+			return err
+		}
+		if len(applied) > 0 {
+			a.log.Info("applied migrations", "count", len(applied), "versions", applied)
+			return nil
+		}
+		latest, err := store.LatestApplied(ctx, a.db)
+		if err == nil {
+			a.log.Info("schema up to date", "latest", latest)
 		}
 		return err
 	case opts.serving:
@@ -121,4 +148,37 @@ func (a *app) close() {
 		a.closers[i]()
 	}
 	a.closers = nil
+}
+
+// listen binds the HTTP address. Its error names the address, the setting it comes
+// from and how to choose another.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, listenError(addr, err)
+	}
+	return ln, nil
+}
+
+// listenError turns a failed net.Listen on addr into a message a user can act on:
+// "cannot listen on :8000 (HTTP_ADDR): address already in use; set
+// HTTP_ADDR=127.0.0.1:8080 or another free address".
+func listenError(addr string, err error) error {
+	reason := err.Error()
+	var sys *os.SyscallError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &sys):
+		reason = sys.Err.Error()
+	case errors.As(err, &op) && op.Err != nil:
+		reason = op.Err.Error()
+	}
+	if errors.Is(err, syscall.EACCES) {
+		reason += " (ports below 1024 need privileges)"
+	}
+	other := "127.0.0.1:8080"
+	if strings.HasSuffix(addr, ":8080") {
+		other = "127.0.0.1:8081"
+	}
+	return fmt.Errorf("cannot listen on %s (HTTP_ADDR): %s; set HTTP_ADDR=%s or another free address", addr, reason, other)
 }

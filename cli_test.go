@@ -97,17 +97,27 @@ func TestAPIKeyRevokeHelpTouchesNoDatabase(t *testing.T) {
 	}
 }
 
-// Wrong arguments still fail, with the usage, before any database is opened.
+// Wrong arguments fail with the usage and exit status 2, before any database is opened.
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"bogus"}, {"migrate"}, {"migrate", "down"}, {"migrate", "up", "status"}, {"migrate", "status", "x"},
 		{"ingest"}, {"seed", "x"}, {"seed", "--random", "-1"}, {"resolve"}, {"calibrate", "x"}, {"serve", "--port", "1"},
+		{"serve", "x"}, {"resolve", "--due", "--batch", "abc"}, {"seed", "--random", "x"}, {"resolve", "--due", "--now", "yesterday"},
+		{"resolve", "--due", "--now", "2030-01-01"}, {"resolve", "--due", "--now", "2030-01-01T00:00:00Z"},
+		{"ingest", "--lastupdate", "./lastupdate.txt"}, {"ingest", "--interval", "0", "--lastupdate", "http://h/l.txt", "--watch"},
+		{"ingest", "--lastupdate", "http://h/l.txt", "--watch", "--masterfilelist", "masterfilelist.txt"},
+		{"ingest", "--lastupdate", "http://h/l.txt", "--masterfilelist", "http://h/m.txt"},
+		{"apikey"}, {"apikey", "rotate"}, {"apikey", "create"}, {"apikey", "list", "x"}, {"apikey", "revoke"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := unreachableEnv(t)
 			var out, errOut bytes.Buffer
-			if err := run(context.Background(), args, &out, &errOut); err == nil {
+			err := run(context.Background(), args, &out, &errOut)
+			if err == nil {
 				t.Fatalf("accepted\n%s%s", out.String(), errOut.String())
+			}
+			if code := exitCode(err); code != exitUsage {
+				t.Errorf("exit status %d for %v, want %d (usage error)", code, err, exitUsage)
 			}
 			if !strings.Contains(strings.ToLower(errOut.String()), "usage") {
 				t.Errorf("no usage on stderr:\n%s", errOut.String())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -17,7 +18,16 @@ const ingestUsage = `usage: geopol ingest FILE|URL...
 
 Loads GDELT 2.0 events exports (.export.CSV or .export.CSV.zip, local or http(s)) into
 the event store at GDELT_DB_PATH. Each file becomes an ingest run (success, failed or
-interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe.`
+interrupted); events are deduplicated by GLOBALEVENTID, so re-running is safe. Malformed
+rows are skipped and named in the run; a file with no valid row is a failed run.
+
+--lastupdate and --masterfilelist take http:// or https:// URLs (GDELT's are
+http://data.gdeltproject.org/gdeltv2/lastupdate.txt and .../masterfilelist.txt); give a
+local export as FILE instead. With --watch, a poll that fails (feed unreachable, bad
+list) is recorded as a failed run and logged at WARN, then retried with backoff.
+
+Exit status: 0 when every file (or the latest export) was ingested or already was, 1
+when any run failed, 2 for a usage error.`
 
 // ingestCmd loads GDELT 2.0 events exports into the event store, recording each file as
 // an ingest run in the forecast database.
@@ -33,7 +43,22 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if (*lastUpdate == "") == (fs.NArg() == 0) || (*watch && *lastUpdate == "") {
 		fs.Usage()
-		return errors.New("give files/URLs, or --lastupdate URL")
+		return usagef("give files/URLs, or --lastupdate URL")
+	}
+	if *master != "" && !*watch {
+		fs.Usage()
+		return usagef("--masterfilelist works only with --lastupdate URL --watch")
+	}
+	for _, f := range []struct{ name, url string }{{"lastupdate", *lastUpdate}, {"masterfilelist", *master}} {
+		if f.url != "" && !isHTTPURL(f.url) {
+			fs.Usage()
+			return usagef("--%s %q: want an http:// or https:// URL such as http://data.gdeltproject.org/gdeltv2/%s.txt (to load a local export, give it as FILE: geopol ingest FILE)",
+				f.name, f.url, f.name)
+		}
+	}
+	if *interval <= 0 || *gapFiles < 1 {
+		fs.Usage()
+		return usagef("--interval must be positive and --gap-files at least 1")
 	}
 	a, err := openApp(ctx, stderr, appOptions{})
 	if err != nil {
@@ -60,7 +85,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *watch:
 		log.Info("watching GDELT", "lastupdate", *lastUpdate, "interval", *interval)
 		return gdelt.Watch(ctx, db, events, *lastUpdate, gdelt.WatchOptions{Options: opts, Interval: *interval,
-			MasterFileList: *master, GapFiles: *gapFiles, Log: log.Info})
+			MasterFileList: *master, GapFiles: *gapFiles, Log: log})
 	case *lastUpdate != "":
 		runs, err := gdelt.IngestLastUpdate(ctx, db, events, *lastUpdate, opts)
 		for _, r := range runs {
@@ -85,4 +110,10 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return failed
+}
+
+// isHTTPURL reports whether s is an absolute http:// or https:// URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -2,21 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"geopol/store"
 )
 
-const migrateUsage = "usage: geopol migrate up|status\n\n  up      apply pending migrations (safe to run repeatedly and concurrently)\n  status  list migrations and when each was applied"
+const migrateUsage = `usage: geopol migrate up|status
+
+  up      apply pending migrations (safe to run repeatedly and concurrently) and say
+          which: "applied N migration(s): V1, V2", or "schema up to date (latest V)"
+  status  list migrations and when each was applied`
 
 // migrateCmd applies pending schema migrations (up) or lists them (status). It opens
 // the database without AUTO_MIGRATE's migration: up reports what it applies itself,
 // and status shows what is pending.
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	errUsage := errors.New("migrate needs exactly one of: up, status")
+	errUsage := usagef("migrate needs exactly one of: up, status")
 	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
 		fmt.Fprintln(stderr, migrateUsage)
 		if len(args) == 1 && isHelp(args[0]) {
@@ -44,18 +48,22 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return migrateStatus(ctx, a, stdout)
 }
 
-// migrateUp applies the pending migrations and prints each one it applied.
+// migrateUp applies the pending migrations and says which it applied, or that there
+// were none and which version the schema is at.
 func migrateUp(ctx context.Context, a *app, stdout io.Writer) error {
 	applied, err := store.Migrate(ctx, a.db)
 	if err != nil {
 		return err
 	}
-	if len(applied) == 0 {
-		fmt.Fprintf(stdout, "%s: schema is up to date\n", a.cfg.DatabaseLabel())
+	if len(applied) > 0 {
+		fmt.Fprintf(stdout, "%s: applied %d migration(s): %s\n", a.cfg.DatabaseLabel(), len(applied), strings.Join(applied, ", "))
+		return nil
 	}
-	for _, v := range applied {
-		fmt.Fprintf(stdout, "%s: applied %s\n", a.cfg.DatabaseLabel(), v)
+	latest, err := store.LatestApplied(ctx, a.db)
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(stdout, "%s: schema up to date (latest %s)\n", a.cfg.DatabaseLabel(), latest)
 	return nil
 }
 

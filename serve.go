@@ -16,13 +16,23 @@ import (
 	"geopol/ratelimit"
 )
 
-const serveUsage = "usage: geopol serve\n\nServes the HTTP API on HTTP_ADDR until SIGINT/SIGTERM."
+const serveUsage = `usage: geopol serve
 
-// serveCmd serves the HTTP API until ctx is done, migrating first when AUTO_MIGRATE is
-// on and refusing to start on a schema with migrations pending when it is off.
+Serves the HTTP API on HTTP_ADDR (default :8000) until SIGINT/SIGTERM. It binds the
+address first, so a busy one fails before any database is opened or migrated; set
+HTTP_ADDR=127.0.0.1:8080 (or another free address) to use another.`
+
+// serveCmd serves the HTTP API until ctx is done: it binds HTTP_ADDR, then migrates when
+// AUTO_MIGRATE is on, refusing to start on a schema with migrations pending when it is
+// off.
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if help, err := parseFlags(newFlags("serve", serveUsage, stderr), args); help || err != nil {
+	fs := newFlags("serve", serveUsage, stderr)
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usagef("serve takes no arguments; set HTTP_ADDR to choose the address")
 	}
 	a, err := openApp(ctx, stderr, appOptions{serving: true})
 	if err != nil {
@@ -52,7 +62,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return serveHTTP(ctx, srv, nil, a.log, shutdownGrace)
+	return serveHTTP(ctx, srv, a.ln, a.log, shutdownGrace)
 }
 
 // devKeyHint tells a developer how to get a key when none exists: the repository never

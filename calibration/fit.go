@@ -64,6 +64,10 @@ type CalibrateReport struct {
 	Decisions []Decision `json:"decisions"`
 	Applied   int        `json:"applied"`
 	Refused   int        `json:"refused"`
+	// ByCode counts the samples per CAMEO root code ("" for none), so that a run that
+	// fitted nothing can say how far each group is from MinGroupSize. The command line
+	// prints it; the API's response does not carry it.
+	ByCode map[string]int `json:"-"`
 }
 
 // Calibrate fits the ensemble weights from the resolved forecasts (Plan), checks them
@@ -92,6 +96,10 @@ func Calibrate(ctx context.Context, db *gorm.DB, opts CalibrateOptions) (*Calibr
 			current[w.CameoCode] = w.Alpha
 		}
 		rep.Samples = len(samples)
+		rep.ByCode = map[string]int{}
+		for _, x := range samples {
+			rep.ByCode[x.Code]++
+		}
 		rep.Decisions = Guard(Plan(samples, current), current, opts.MaxChange, opts.Force)
 		for _, d := range rep.Decisions {
 			if d.Refused {

@@ -27,9 +27,12 @@ const (
 
 // ResolveOptions tune ResolveDue.
 type ResolveOptions struct {
-	Now         time.Time // forecasts with expires_at <= Now are due; also the resolution_date
-	MinMentions int       // an event counts with at least this many mentions (0: 5)...
-	MinSources  int       // ...from at least this many sources (0: 2)
+	// Now: forecasts with expires_at <= Now are due, and Now is their resolution_date.
+	// Zero means the current time; a time later than the current time counts as the
+	// current time, so a forecast still open is never resolved.
+	Now         time.Time
+	MinMentions int // an event counts with at least this many mentions (0: 5)...
+	MinSources  int // ...from at least this many sources (0: 2)
 	BatchSize   int
 }
 
@@ -77,7 +80,9 @@ func RuleOutcome(events []gdelt.Event) (outcome float64, evidence []string) {
 // CAMEO root code by the GDELT rule (RuleQuery, RuleOutcome), in batches ordered by id.
 // It is idempotent and safe beside other writers: an outcome stored meanwhile (a
 // concurrent run, or a manual POST) wins, because inserts do nothing on a conflicting
-// prediction_id. events is the GDELT store, only read.
+// prediction_id. events is the GDELT store, only read. Outcomes are permanent, so it
+// never resolves a forecast that has not expired by the real clock, whatever opts.Now
+// says.
 func ResolveDue(ctx context.Context, db *gorm.DB, events *gdelt.Store, opts ResolveOptions) (*ResolveReport, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = defaultBatch
@@ -88,8 +93,8 @@ func ResolveDue(ctx context.Context, db *gorm.DB, events *gdelt.Store, opts Reso
 	if opts.MinSources <= 0 {
 		opts.MinSources = DefaultMinSources
 	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now().UTC().Truncate(time.Microsecond)
+	if real := time.Now().UTC().Truncate(time.Microsecond); opts.Now.IsZero() || opts.Now.After(real) {
+		opts.Now = real
 	}
 	rep := &ResolveReport{}
 	after := ""

@@ -189,3 +189,35 @@ func testResolveDueConcurrent(t *testing.T, db *gorm.DB) {
 		t.Errorf("%d outcomes stored, %d reported resolved; want 30 and 30", n, resolved)
 	}
 }
+
+// A Now later than the real clock counts as the real clock: a forecast that has not
+// expired yet is never resolved (an outcome is permanent), and an expired one gets
+// today as its resolution_date, not a future one.
+func TestResolveDueNeverResolvesOpenForecasts(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		events := ingestSample(t, db)
+		now := store.Now()
+		open := forecast(t, db, "GBR", "04", "diplomatic", 0.5, 0.5, 0.5, now.Add(-24*time.Hour), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+		expired := forecast(t, db, "GBR", "04", "diplomatic", 0.5, 0.5, 0.5, now.Add(-48*time.Hour), now.Add(-time.Hour))
+
+		future := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		rep, err := calibration.ResolveDue(ctx, db, events, calibration.ResolveOptions{Now: future})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Due != 1 || rep.Resolved != 1 {
+			t.Errorf("report %+v: want only the expired forecast resolved", rep)
+		}
+		if o := outcomeOf(t, db, open); o != nil {
+			t.Errorf("a forecast open until 2027 was resolved as of %s: %+v", o.ResolutionDate, o)
+		}
+		o := outcomeOf(t, db, expired)
+		if o == nil {
+			t.Fatal("the expired forecast was not resolved")
+		}
+		if o.ResolutionDate.After(time.Now().Add(time.Minute)) {
+			t.Errorf("resolution_date %s is in the future", o.ResolutionDate)
+		}
+	})
+}

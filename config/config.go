@@ -13,6 +13,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,34 @@ type Config struct {
 
 	LogLevel slog.Level
 	LogJSON  bool
+
+	// Warnings are what Load noticed but did not refuse: keys of the .env file that
+	// geopol does not know. LogWarnings writes them once a logger exists.
+	Warnings []Warning
+}
+
+// Warning is an unknown key of a .env file, which Load ignored.
+type Warning struct {
+	File string // the .env file
+	Key  string // the key as an environment variable name (upper case)
+	// Suggestion is the known key it is probably a misspelling of, or "".
+	Suggestion string
+}
+
+// ComposeKeys are the .env keys that only compose.yaml reads (.env is shared with
+// Docker Compose): Load ignores them without a warning.
+var ComposeKeys = []string{"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "GEOPOL_PORT", "GDELT_LASTUPDATE_URL"}
+
+// LogWarnings writes one WARN line per warning: the file, the key and, when one is
+// close, the key probably meant.
+func (c *Config) LogWarnings(log *slog.Logger) {
+	for _, w := range c.Warnings {
+		args := []any{"file", w.File, "key", w.Key}
+		if w.Suggestion != "" {
+			args = append(args, "did_you_mean", w.Suggestion)
+		}
+		log.Warn("unknown key in the .env file, ignored", args...)
+	}
 }
 
 // Key describes one setting: its flat name (YAML key; upper-cased, the environment
@@ -143,11 +172,12 @@ func Load(opts Options) (*Config, error) {
 	}
 
 	cfgFile := first(opts.ConfigFile, env["CONFIG_FILE"], "config.yaml")
-	if err := mergeFile(v, cfgFile, "yaml"); err != nil {
+	if _, err := mergeFile(v, cfgFile, "yaml"); err != nil {
 		return nil, err
 	}
 	envFile := first(opts.EnvFile, env["ENV_FILE"], ".env")
-	if err := mergeFile(v, envFile, "env"); err != nil {
+	warnings, err := mergeFile(v, envFile, "env")
+	if err != nil {
 		return nil, err
 	}
 	// Real environment variables win over both files. Only known keys are read, so a
@@ -157,38 +187,96 @@ func Load(opts Options) (*Config, error) {
 			v.Set(k.Name, val)
 		}
 	}
-	return build(v)
+	c, err := build(v)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
 }
 
-func mergeFile(v *viper.Viper, path, kind string) error {
+// mergeFile merges the known keys of the file at path (absent is fine) into v. An
+// unknown key is an error in config.yaml; in .env, which compose.yaml shares, it is
+// ignored, and returned as a warning unless it is one of ComposeKeys.
+func mergeFile(v *viper.Viper, path, kind string) ([]Warning, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
 	part := viper.New()
 	part.SetConfigType(kind)
 	if err := part.ReadConfig(f); err != nil {
-		return fmt.Errorf("config: %s: %w", path, err)
+		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	known := map[string]bool{}
 	for _, k := range Keys {
 		known[k.Name] = true
 	}
 	settings := map[string]any{}
-	for _, name := range part.AllKeys() {
-		if !known[name] {
-			if kind == "env" {
-				continue // .env is shared with compose (POSTGRES_PASSWORD, ...)
-			}
-			return fmt.Errorf("config: %s: unknown key %q", path, name)
+	var warnings []Warning
+	names := part.AllKeys()
+	slices.Sort(names)
+	for _, name := range names {
+		if known[name] {
+			settings[name] = part.Get(name)
+			continue
 		}
-		settings[name] = part.Get(name)
+		if kind != "env" {
+			return nil, fmt.Errorf("config: %s: unknown key %q%s", path, name, didYouMean(Suggest(name)))
+		}
+		if key := strings.ToUpper(name); !slices.Contains(ComposeKeys, key) {
+			warnings = append(warnings, Warning{File: path, Key: key, Suggestion: strings.ToUpper(Suggest(name))})
+		}
 	}
-	return v.MergeConfigMap(settings)
+	return warnings, v.MergeConfigMap(settings)
+}
+
+func didYouMean(key string) string {
+	if key == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", key)
+}
+
+// Suggest returns the known key closest to name (either case) when it is at most two
+// edits away, else "". The key comes back in name's case.
+func Suggest(name string) string {
+	lower := strings.ToLower(name)
+	best, bestDist := "", 3
+	for _, k := range Keys {
+		if d := editDistance(lower, k.Name); d < bestDist {
+			best, bestDist = k.Name, d
+		}
+	}
+	if best != "" && name == strings.ToUpper(name) {
+		return strings.ToUpper(best)
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func build(v *viper.Viper) (*Config, error) {

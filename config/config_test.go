@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,55 @@ func TestShippedFilesDocumentEveryKey(t *testing.T) {
 	// The shipped config.yaml must load as it is.
 	if _, err := Load(Options{ConfigFile: "../config.yaml", EnvFile: "../.env.example", Environ: []string{}}); err != nil {
 		t.Fatalf("shipped config.yaml/.env.example do not load: %v", err)
+	}
+}
+
+// An unknown .env key is ignored, as before, but reported: one warning per key, with
+// the file and, for a typo, the key probably meant. compose.yaml's own keys are not
+// reported.
+func TestUnknownDotenvKeyWarns(t *testing.T) {
+	dotenv := "SQLITE_PAHT=/tmp/x.db\nREDIS_ULR=redis://h:6379/0\nFROBNICATE=1\nPOSTGRES_PASSWORD=compose-only\nHTTP_ADDR=:7002\n"
+	c, err := load(t, "", dotenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SQLitePath != "data/geopol.db" || c.HTTPAddr != ":7002" {
+		t.Fatalf("unknown keys must be ignored and known ones read: %+v", c)
+	}
+	want := []Warning{{Key: "FROBNICATE"}, {Key: "REDIS_ULR", Suggestion: "REDIS_URL"}, {Key: "SQLITE_PAHT", Suggestion: "SQLITE_PATH"}}
+	if len(c.Warnings) != len(want) {
+		t.Fatalf("warnings %+v, want %+v", c.Warnings, want)
+	}
+	for i, w := range c.Warnings {
+		if w.Key != want[i].Key || w.Suggestion != want[i].Suggestion || filepath.Base(w.File) != ".env" {
+			t.Errorf("warning %d: %+v, want %+v in .env", i, w, want[i])
+		}
+	}
+
+	var buf strings.Builder
+	c.LogWarnings(slog.New(slog.NewTextHandler(&buf, nil)))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want one log line per key:\n%s", buf.String())
+	}
+	if l := lines[2]; !strings.Contains(l, "level=WARN") || !strings.Contains(l, ".env") ||
+		!strings.Contains(l, "key=SQLITE_PAHT") || !strings.Contains(l, "did_you_mean=SQLITE_PATH") {
+		t.Errorf("log line: %s", l)
+	}
+}
+
+// Every key .env.example documents is either geopol's or one compose.yaml reads, so a
+// copied .env.example starts without warnings.
+func TestDotenvExampleHasNoUnknownKeys(t *testing.T) {
+	b, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, "", string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) > 0 {
+		t.Fatalf(".env.example has keys Load warns about: %+v", c.Warnings)
 	}
 }

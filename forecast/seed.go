@@ -53,3 +53,27 @@ func SeedGolden(ctx context.Context, db *gorm.DB, now time.Time) ([]*models.Pred
 	}
 	return out, nil
 }
+
+// SeedRandom stores RandomForecasts(seed, n) through Create, each under an id derived
+// from (seed, its index), so the same command stores nothing new the second time and
+// a larger n adds only the forecasts past the first run's. It returns how many it
+// stored and how many were already present.
+func SeedRandom(ctx context.Context, db *gorm.DB, seed uint64, n int, now time.Time) (stored, present int, err error) {
+	for i, req := range RandomForecasts(seed, n) {
+		id := uuid.NewSHA1(idempotencyNamespace, fmt.Appendf(nil, "seed-random\x00%d\x00%d", seed, i)).String()
+		row, err := Create(ctx, db, req, id, now)
+		if err != nil {
+			return stored, present, fmt.Errorf("random forecast %d of seed %d: %w", i, seed, err)
+		}
+		if IsNew(row, now) {
+			stored++
+		} else {
+			present++
+		}
+	}
+	return stored, present, nil
+}
+
+// IsNew reports whether row, returned by Create(..., now) with an id, was stored by
+// that call rather than found already present (an idempotent repeat).
+func IsNew(row *models.Prediction, now time.Time) bool { return row.CreatedAt.Equal(now) }

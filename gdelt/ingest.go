@@ -39,8 +39,10 @@ const ProgressEvery = 50_000
 // the event store and accounts for it in ingest_runs: the row is written as running
 // first and always ends as success, failed or interrupted (a cancelled ctx, such as
 // SIGINT), with the counts of what was committed. Rows that do not parse are skipped,
-// counted and named (the first few, with line numbers) in error_message; they never
-// fail the whole file. The returned error is non-nil unless the run succeeded.
+// counted and named (the first few, with line numbers) in error_message; they do not
+// fail the file, unless no row at all is a valid event: a file without one (empty, or
+// not a GDELT events export) is a failed run. The returned error is non-nil unless the
+// run succeeded.
 func Ingest(ctx context.Context, db *gorm.DB, events *Store, source string, opts Options) (*models.IngestRun, error) {
 	run := &models.IngestRun{Source: "gdelt", StartedAt: store.Now(), Status: models.IngestRunning, FileURL: &source}
 	// Bookkeeping ignores cancellation: a run cancelled at any point is still recorded.
@@ -161,6 +163,12 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 	}
 	if opts.Progress != nil {
 		fmt.Fprintf(opts.Progress, "\r%s: %d events\n", source, w.Written)
+	}
+	if w.Written == 0 {
+		if res.rejected == 0 {
+			return res, errors.New("no GDELT event row: the file is empty")
+		}
+		return res, errors.New("no valid GDELT event row (is it a GDELT 2.0 events export?): " + res.rowReport())
 	}
 	return res, nil
 }

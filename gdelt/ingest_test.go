@@ -262,3 +262,75 @@ func TestMissingAndEmpty(t *testing.T) {
 		t.Fatalf("%d missing, first %v", len(missing), missing[:1])
 	}
 }
+
+// A file in which no row is a valid event (not an events export at all, or empty) is a
+// failed run that names the skipped rows, not a success with 0 new events.
+func TestFileWithoutValidRowFails(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	dir := t.TempDir()
+	notExport := filepath.Join(dir, "README.md")
+	if err := os.WriteFile(notExport, []byte("# geopol\n\nA forecasting engine.\n\n## Commands\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.export.CSV")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string][]string{
+		notExport: {"no valid GDELT event row", "3 malformed rows skipped", "line 1: has 1 columns"},
+		empty:     {"no GDELT event row: the file is empty"},
+	} {
+		run, err := gdelt.Ingest(context.Background(), db, gs, src, gdelt.Options{})
+		if err == nil || run == nil {
+			t.Fatalf("%s: run %+v, err %v: want a failed run", src, run, err)
+		}
+		var stored models.IngestRun
+		if err := db.First(&stored, run.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored.Status != models.IngestFailed || stored.CompletedAt == nil || stored.ErrorMessage == nil {
+			t.Fatalf("%s: stored as %+v", src, stored)
+		}
+		for _, w := range want {
+			if !strings.Contains(*stored.ErrorMessage, w) || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: message %q (err %v) lacks %q", src, *stored.ErrorMessage, err, w)
+			}
+		}
+	}
+}
+
+// A lastupdate.txt that cannot be read (the feed down or unreachable, or not a list) is
+// a failed run whose file_url is the list, so health sees the outage.
+func TestUnreadableListIsAFailedRun(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/garbage.txt" {
+			fmt.Fprintln(w, "<html>not found</html>")
+			return
+		}
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	defer srv.Close()
+	for listURL, want := range map[string]string{
+		srv.URL + "/lastupdate.txt":    "502 Bad Gateway",
+		srv.URL + "/garbage.txt":       `want "size md5 url"`,
+		closed.URL + "/lastupdate.txt": "connection refused",
+	} {
+		runs, err := gdelt.IngestLastUpdate(context.Background(), db, gs, listURL, gdelt.Options{})
+		if err == nil || len(runs) != 1 {
+			t.Fatalf("%s: runs %+v, err %v: want one failed run", listURL, runs, err)
+		}
+		var stored models.IngestRun
+		if err := db.First(&stored, runs[0].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored.Status != models.IngestFailed || stored.FileURL == nil || *stored.FileURL != listURL || stored.Source != "gdelt" ||
+			stored.CompletedAt == nil || stored.ErrorMessage == nil || !strings.Contains(*stored.ErrorMessage, want) {
+			t.Errorf("%s: stored as %+v (message %v), want failed with %q", listURL, stored, stored.ErrorMessage, want)
+		}
+	}
+}

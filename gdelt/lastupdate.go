@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/models"
+	"geopol/store"
 )
 
 // FileEntry is one line of GDELT's lastupdate.txt or masterfilelist.txt:
@@ -83,12 +85,21 @@ func ingestList(ctx context.Context, db *gorm.DB, events *Store, listURL string,
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Minute}
 	}
+	started := store.Now()
 	entries, err := fetchList(ctx, client, listURL)
-	if err != nil {
-		return nil, err
+	if err == nil && len(entries) == 0 {
+		err = fmt.Errorf("%s lists no events export", listURL)
 	}
-	if len(entries) == 0 {
-		return nil, fmt.Errorf("%s lists no events export", listURL)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		err = fmt.Errorf("read %s: %w", listURL, err)
+		run, recErr := recordListFailure(ctx, db, listURL, started, err)
+		if run != nil {
+			return []*models.IngestRun{run}, err
+		}
+		return nil, errors.Join(err, recErr)
 	}
 	if len(entries) > newest {
 		entries = entries[len(entries)-newest:]
@@ -115,6 +126,19 @@ func ingestList(ctx context.Context, db *gorm.DB, events *Store, listURL string,
 	return runs, nil
 }
 
+// recordListFailure records a list that could not be read (the feed unreachable, a bad
+// lastupdate.txt) as a failed ingest run whose file_url is the list's URL, so that
+// health's last_ingest sees the outage as it sees a failed file.
+func recordListFailure(ctx context.Context, db *gorm.DB, listURL string, started time.Time, cause error) (*models.IngestRun, error) {
+	done, msg := store.Now(), cause.Error()
+	run := &models.IngestRun{Source: "gdelt", StartedAt: started, CompletedAt: &done, Status: models.IngestFailed,
+		ErrorMessage: &msg, FileURL: &listURL}
+	if err := db.WithContext(context.WithoutCancel(ctx)).Create(run).Error; err != nil {
+		return nil, fmt.Errorf("record ingest run: %w", err)
+	}
+	return run, nil
+}
+
 // WatchOptions configure Watch.
 type WatchOptions struct {
 	Options
@@ -123,19 +147,23 @@ type WatchOptions struct {
 	// GapFiles exports of masterfilelist.txt that were missed.
 	MasterFileList string
 	GapFiles       int
-	// Log receives one line per poll outcome.
-	Log func(msg string, args ...any)
+	// Log receives one line per poll outcome: INFO when it succeeded, WARN when it
+	// failed (nil: no log).
+	Log *slog.Logger
 }
 
-// Watch polls listURL until ctx ends, one ingest at a time. After a failure it retries
-// with exponential backoff (30 s doubling up to Interval) and full jitter, so many
-// watchers do not hammer GDELT in step.
+// Watch polls listURL until ctx ends, one ingest at a time. Every failed poll is a
+// failed ingest run (a failed file records its own; an unreadable list is recorded by
+// ingestList), so health sees an outage at the first failed poll. After a failure it
+// retries with exponential backoff (30 s doubling up to Interval) and full jitter, so
+// many watchers do not hammer GDELT in step.
 func Watch(ctx context.Context, db *gorm.DB, events *Store, listURL string, opts WatchOptions) error {
 	if opts.Interval <= 0 {
 		return errors.New("watch interval must be positive")
 	}
-	if opts.Log == nil {
-		opts.Log = func(string, ...any) {}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	failures := 0
 	for {
@@ -153,10 +181,10 @@ func Watch(ctx context.Context, db *gorm.DB, events *Store, listURL string, opts
 			failures++
 			backoff := min(30*time.Second<<min(failures-1, 10), opts.Interval)
 			wait = time.Duration(rand.Int64N(int64(backoff)) + 1)
-			opts.Log("ingest poll failed", "error", err, "retry_in", wait.Round(time.Second), "failures", failures)
+			log.Warn("ingest poll failed", "error", err, "retry_in", wait.Round(time.Second), "failures", failures)
 		} else {
 			failures = 0
-			opts.Log("ingest poll done", "runs", len(runs))
+			log.Info("ingest poll done", "runs", len(runs))
 		}
 		select {
 		case <-ctx.Done():

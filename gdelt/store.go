@@ -27,23 +27,26 @@ type Store struct {
 // log is taken as store.OpenDatabase takes it, but nothing is written to it: the
 // event store's queries are plain database/sql, without GORM's query logger.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	// A file this process may not write fails with driver words that do not say so
+	// ("out of memory (14)"); SQLiteOpenError names the path and the problem.
+	explain := func(err error) error { return store.SQLiteOpenError(path, "GDELT_DB_PATH", err) }
 	dsn, err := store.SQLiteDSN(path, false)
 	if err != nil {
-		return nil, err
+		return nil, explain(err)
 	}
 	db, err := sql.Open(sqlite.DriverName, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open GDELT store %s: %w", path, err)
+		return nil, explain(fmt.Errorf("open GDELT store %s: %w", path, err))
 	}
 	// One writer (ingest) and a few API readers.
 	db.SetMaxOpenConns(4)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open GDELT store %s: %w", path, err)
+		return nil, explain(fmt.Errorf("open GDELT store %s: %w", path, err))
 	}
 	if err := migrate(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, explain(err)
 	}
 	return &Store{db: db, path: path}, nil
 }

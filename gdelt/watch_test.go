@@ -1,13 +1,16 @@
 package gdelt_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,5 +72,35 @@ func TestWatchRetriesThenIngestsOnce(t *testing.T) {
 	db.Where("status = ?", models.IngestSuccess).Order("id").Find(&runs)
 	if len(runs) != 2 || runs[0].EventsNew != 2111 || runs[1].EventsNew != 0 || runs[1].EventsDuplicate != 2111 {
 		t.Fatalf("want one run per export (current, then the gap), got %+v", runs)
+	}
+}
+
+// With the feed unreachable, every poll of --watch records a failed run (the first one
+// at once, not after the interval) and logs at WARN.
+func TestWatchRecordsFailedPolls(t *testing.T) {
+	db := storetest.SQLite(t)
+	gs := stores(t, db)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- gdelt.Watch(ctx, db, gs, down.URL+"/lastupdate.txt", gdelt.WatchOptions{
+			Interval: time.Hour, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	}()
+	var failed int64
+	for deadline := time.Now().Add(20 * time.Second); failed == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		db.Model(&models.IngestRun{}).Where("status = ? AND file_url = ?", models.IngestFailed, down.URL+"/lastupdate.txt").Count(&failed)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if failed == 0 {
+		t.Fatal("a poll of an unreachable feed recorded no failed run")
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="ingest poll failed"`) {
+		t.Errorf("a failed poll must log at WARN:\n%s", logs.String())
 	}
 }

@@ -167,6 +167,10 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path(), st.Events, st.NewestDateAdded), nil
 }
 
+// checkLastIngest is unhealthy when no ingest run ever succeeded, when the newest
+// success is older than IngestMaxAge, or when the newest finished run failed (a file
+// with no valid row, or a --watch poll that could not read the feed): an outage shows
+// at the first failed poll, and clears with the next success.
 func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	db := s.DB.WithContext(ctx)
 	var failed int64
@@ -189,6 +193,19 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	age := s.now().Sub(at).Truncate(time.Second)
 	if age > IngestMaxAge {
 		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s); %d failed in the last 24 h", age, IngestMaxAge, failed)
+	}
+	var last models.IngestRun
+	err = db.Where("status = ? AND started_at > ?", models.IngestFailed, run.StartedAt).Order("started_at DESC").Take(&last).Error
+	if err == nil {
+		msg := ""
+		if last.ErrorMessage != nil {
+			msg = ": " + *last.ErrorMessage
+		}
+		return "", fmt.Errorf("newest ingest run %d failed %s ago%s; newest successful ingest finished %s ago; %d failed in the last 24 h",
+			last.ID, s.now().Sub(last.StartedAt).Truncate(time.Second), msg, age, failed)
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", err
 	}
 	return fmt.Sprintf("newest successful ingest finished %s ago; %d failed in the last 24 h", age, failed), nil
 }

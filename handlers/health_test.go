@@ -171,3 +171,33 @@ func TestHealthPublicHidesDetails(t *testing.T) {
 		}
 	}
 }
+
+// A run that failed after the newest success (a file with no valid row, a --watch poll
+// that could not read the feed) degrades last_ingest at once, naming the failure; the
+// next success clears it.
+func TestHealthNewestRunFailedIsDegraded(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	db := storetest.Open(t, cfg)
+	s := newServer(t, cfg, db, store.NewMemoryCache("", 10))
+	ok := store.Now().Add(-10 * time.Minute)
+	if err := db.Create(&models.IngestRun{StartedAt: ok, CompletedAt: &ok, Status: models.IngestSuccess}).Error; err != nil {
+		t.Fatal(err)
+	}
+	failedAt, msg := store.Now().Add(-time.Minute), "read http://feed/lastupdate.txt: connection refused"
+	if err := db.Create(&models.IngestRun{StartedAt: failedAt, CompletedAt: &failedAt, Status: models.IngestFailed, ErrorMessage: &msg}).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, body := getHealth(t, s)
+	li := body.Checks["last_ingest"]
+	if code != http.StatusOK || body.Status != handlers.StatusDegraded || li.Healthy || !strings.Contains(*li.Detail, "connection refused") ||
+		!strings.Contains(*li.Detail, "1 failed in the last 24 h") {
+		t.Fatalf("newest run failed: got %d %s %+v", code, body.Status, li)
+	}
+	again := store.Now()
+	if err := db.Create(&models.IngestRun{StartedAt: again, CompletedAt: &again, Status: models.IngestSuccess}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, body := getHealth(t, s); body.Status != handlers.StatusHealthy {
+		t.Fatalf("a success after the failure should clear it: %+v", body.Checks["last_ingest"])
+	}
+}

@@ -39,13 +39,21 @@ func OpenDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*g
 	} else {
 		dsn, err := SQLiteDSN(cfg.SQLitePath, true)
 		if err != nil {
-			return nil, err
+			return nil, SQLiteOpenError(cfg.SQLitePath, "SQLITE_PATH", err)
 		}
 		dialector = sqlite.Open(dsn)
 	}
+	// A SQLite file this process may not write fails here or at the ping below, with
+	// words of the driver's that do not say so: SQLiteOpenError does.
+	explain := func(err error) error {
+		if cfg.UsesPostgres() {
+			return err
+		}
+		return SQLiteOpenError(cfg.SQLitePath, "SQLITE_PATH", err)
+	}
 	db, err := gorm.Open(dialector, gormConfig(log))
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", cfg.DatabaseLabel(), err)
+		return nil, explain(fmt.Errorf("open %s: %w", cfg.DatabaseLabel(), err))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -68,7 +76,7 @@ func OpenDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (*g
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connect %s: %w", cfg.DatabaseLabel(), err)
+		return nil, explain(fmt.Errorf("connect %s: %w", cfg.DatabaseLabel(), err))
 	}
 	return db, nil
 }

@@ -295,3 +295,18 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// LatestApplied returns the newest version recorded as applied, or "none".
+func LatestApplied(ctx context.Context, db *gorm.DB) (string, error) {
+	st, err := Status(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	latest := "none"
+	for _, m := range st {
+		if m.AppliedAt != nil && (latest == "none" || m.Version > latest) {
+			latest = m.Version
+		}
+	}
+	return latest, nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"geopol/config"
+	"geopol/handlers"
+	"geopol/models"
+	"geopol/store"
+	"geopol/store/storetest"
+)
+
+// lastIngestHealth returns health's last_ingest check against the test's database.
+func lastIngestHealth(t *testing.T, cfg *config.Config) handlers.SubsystemStatus {
+	t.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	db := storetest.Open(t, cfg)
+	rec := httptest.NewRecorder()
+	s := &handlers.Server{Config: cfg, DB: db, Cache: store.NewMemoryCache("", 10), Log: storetest.Logger()}
+	handlers.NewRouter(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+	var body handlers.HealthResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range body.Subsystems {
+		if sub.Name == "last_ingest" {
+			return sub
+		}
+	}
+	t.Fatalf("no last_ingest in %s", rec.Body)
+	return handlers.SubsystemStatus{}
+}
+
+// A file with no valid GDELT row is a failed run (exit 1), and health's last_ingest
+// degrades even right after a successful ingest.
+func TestIngestWithoutValidRowFails(t *testing.T) {
+	cfg := cliEnv(t, false)
+	if _, errOut, err := runCLI(t, "ingest", storetest.GDELTSample(t, false)); err != nil {
+		t.Fatalf("sample: %v\n%s", err, errOut)
+	}
+	if li := lastIngestHealth(t, cfg); !li.Healthy {
+		t.Fatalf("after a successful ingest: %+v", li)
+	}
+	readme := filepath.Join(t.TempDir(), "README.md")
+	if err := os.WriteFile(readme, []byte("# geopol\n\nNot an export.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, "ingest", readme)
+	if err == nil || exitCode(err) != exitFailure || !strings.Contains(err.Error(), "no valid GDELT event row") {
+		t.Fatalf("ingest README.md: %v (exit %d)\n%s", err, exitCode(err), out)
+	}
+	if !regexp.MustCompile(`(?m)^run \d+ failed: .*README\.md fetched=0 new=0 duplicate=0\n  no valid GDELT event row .*2 malformed rows skipped`).MatchString(out) {
+		t.Errorf("report:\n%s", out)
+	}
+	if li := lastIngestHealth(t, cfg); li.Healthy || !strings.Contains(*li.Detail, "failed") {
+		t.Fatalf("after a failed ingest health still says: %+v", li)
+	}
+}
+
+// With the feed unreachable, `ingest --watch` records the failed poll at once, logs it
+// at WARN, and health's last_ingest degrades within that first poll.
+func TestWatchOutageShowsInHealth(t *testing.T) {
+	cfg := cliEnv(t, false)
+	if _, errOut, err := runCLI(t, "ingest", storetest.GDELTSample(t, false)); err != nil {
+		t.Fatalf("sample: %v\n%s", err, errOut)
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ingest", "--lastupdate", down.URL + "/lastupdate.txt", "--watch", "--interval", "1h"}, &out, &errOut)
+	}()
+	db := storetest.Open(t, cfg)
+	var failed int64
+	for deadline := time.Now().Add(20 * time.Second); failed == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		db.Model(&models.IngestRun{}).Where("status = ?", models.IngestFailed).Count(&failed)
+	}
+	li := lastIngestHealth(t, cfg)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if failed == 0 {
+		t.Fatal("the unreachable feed recorded no failed run")
+	}
+	if li.Healthy || !strings.Contains(*li.Detail, "connection refused") {
+		t.Errorf("last_ingest during the outage: %+v", li)
+	}
+	if !strings.Contains(errOut.String(), `level=WARN msg="ingest poll failed"`) {
+		t.Errorf("the failed poll was not logged at WARN:\n%s", errOut.String())
+	}
+}

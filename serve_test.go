@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// `serve` binds HTTP_ADDR before it opens or migrates anything, and a busy address is
+// an error that names the setting and how to choose another.
+func TestServeBindsBeforeMigrating(t *testing.T) {
+	cfg := cliEnv(t, false)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	t.Setenv("HTTP_ADDR", addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out, errOut strings.Builder
+	err = run(ctx, []string{"serve"}, &out, &errOut)
+	want := fmt.Sprintf("cannot listen on %s (HTTP_ADDR): address already in use; set HTTP_ADDR=127.0.0.1:8080 or another free address", addr)
+	if err == nil || err.Error() != want || exitCode(err) != exitFailure {
+		t.Fatalf("serve on a busy address: %v (exit %d)\nwant: %s\n%s", err, exitCode(err), want, errOut.String())
+	}
+	if _, err := os.Stat(cfg.SQLitePath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the database %s was opened before the address was bound (stat: %v)", cfg.SQLitePath, err)
+	}
+	if strings.Contains(errOut.String(), "schema") {
+		t.Errorf("migrations ran before the address was bound:\n%s", errOut.String())
+	}
+}
+
+func TestListenErrorNamesHTTPAddr(t *testing.T) {
+	_, err := listen("127.0.0.1:99999")
+	if err == nil || !strings.HasPrefix(err.Error(), "cannot listen on 127.0.0.1:99999 (HTTP_ADDR): ") ||
+		!strings.HasSuffix(err.Error(), "; set HTTP_ADDR=127.0.0.1:8080 or another free address") {
+		t.Fatalf("bad port: %v", err)
+	}
+}
