@@ -21,14 +21,19 @@ import (
 	"geopol/store/storetest"
 )
 
-// lastIngestHealth returns health's last_ingest check against the test's database.
+// lastIngestHealth returns health's last_ingest check against the test's database, as
+// an operator with the admin token sees it (details included).
 func lastIngestHealth(t *testing.T, cfg *config.Config) handlers.SubsystemStatus {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	db := storetest.Open(t, cfg)
 	rec := httptest.NewRecorder()
-	s := &handlers.Server{Config: cfg, DB: db, Cache: store.NewMemoryCache("", 10), Log: storetest.Logger()}
-	handlers.NewRouter(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+	withToken := *cfg
+	withToken.AdminToken = "health-admin-token-0123456789abcdef"
+	s := &handlers.Server{Config: &withToken, DB: db, Cache: store.NewMemoryCache("", 10), Log: storetest.Logger()}
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/health", nil)
+	req.Header.Set("Authorization", "Bearer "+withToken.AdminToken)
+	handlers.NewRouter(s).ServeHTTP(rec, req)
 	var body handlers.HealthResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
