@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -20,6 +21,9 @@ import (
 
 	"github.com/spf13/viper"
 )
+
+// MinAdminTokenLen is the shortest ADMIN_TOKEN accepted outside development.
+const MinAdminTokenLen = 32
 
 // Environment names accepted in ENVIRONMENT.
 const (
@@ -59,8 +63,19 @@ type Config struct {
 	CacheTTLSummary  time.Duration
 
 	APIKeyHeader string
-	AdminToken   string
-	CORSOrigins  []string
+	// AdminToken enables the admin routes; outside development it must be at least
+	// MinAdminTokenLen characters.
+	AdminToken  string
+	CORSOrigins []string
+	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the
+	// client address that failure throttling and admin limits key on; none by default,
+	// so the address is the socket peer.
+	TrustedProxies []string
+	// AuthFailuresPerMinute failed credential attempts from one client address are
+	// answered; more get 429 until the budget refills. AdminRateLimitPerMinute bounds
+	// admin requests per client address.
+	AuthFailuresPerMinute   int
+	AdminRateLimitPerMinute int
 
 	// Per-API-key rate limits (GCRA). Reads and writes (POST/PUT/PATCH/DELETE) use
 	// separate budgets; RateLimitBurst bounds how many requests may arrive at once.
@@ -138,6 +153,9 @@ var Keys = []Key{
 	{Name: "api_key_header", Default: "X-API-Key"},
 	{Name: "admin_token", Default: "", Secret: true},
 	{Name: "cors_origins", Default: ""},
+	{Name: "trusted_proxies", Default: ""},
+	{Name: "auth_failures_per_minute", Default: 20},
+	{Name: "admin_rate_limit_per_minute", Default: 60},
 	{Name: "rate_limit_per_minute", Default: 600},
 	{Name: "rate_limit_burst", Default: 60},
 	{Name: "rate_limit_post_per_minute", Default: 60},
@@ -357,6 +375,20 @@ func build(v *viper.Viper) (*Config, error) {
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
+	for _, p := range strings.Split(v.GetString("trusted_proxies"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("trusted_proxies", "%q is not an IP address or CIDR range", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.Environment != Development && c.AdminToken != "" && len(c.AdminToken) < MinAdminTokenLen {
+		bad("admin_token", "must be at least %d characters outside development (it is a password for every admin route); generate one with: openssl rand -hex 32", MinAdminTokenLen)
+	}
+	c.AuthFailuresPerMinute = intKey(v, "auth_failures_per_minute", 1, bad)
+	c.AdminRateLimitPerMinute = intKey(v, "admin_rate_limit_per_minute", 1, bad)
 	c.RateLimitPerMinute = intKey(v, "rate_limit_per_minute", 1, bad)
 	c.RateLimitBurst = intKey(v, "rate_limit_burst", 1, bad)
 	c.RateLimitPostPerMinute = intKey(v, "rate_limit_post_per_minute", 1, bad)

@@ -238,3 +238,31 @@ func TestDotenvExampleHasNoUnknownKeys(t *testing.T) {
 		t.Fatalf(".env.example has keys Load warns about: %+v", c.Warnings)
 	}
 }
+
+// Outside development an admin token shorter than 32 characters stops start-up, naming
+// the key; in development any token is accepted.
+func TestAdminTokenLengthOutsideDevelopment(t *testing.T) {
+	short := "ADMIN_TOKEN=" + strings.Repeat("x", MinAdminTokenLen-1)
+	if _, err := load(t, "", "", "ENVIRONMENT=production", short); err == nil || !strings.Contains(err.Error(), "ADMIN_TOKEN") {
+		t.Fatalf("a short production token: %v", err)
+	}
+	if _, err := load(t, "", "", "ENVIRONMENT=production", "ADMIN_TOKEN="+strings.Repeat("x", MinAdminTokenLen)); err != nil {
+		t.Fatalf("a 32-character token: %v", err)
+	}
+	if _, err := load(t, "", "", "ENVIRONMENT=development", short); err != nil {
+		t.Fatalf("development: %v", err)
+	}
+	if _, err := load(t, "", "", "ENVIRONMENT=production"); err != nil {
+		t.Fatalf("no token (admin routes off): %v", err)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := load(t, "", "", "TRUSTED_PROXIES=10.0.0.0/8, 192.0.2.10")
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[0] != "10.0.0.0/8" {
+		t.Fatalf("%v %v", c, err)
+	}
+	if _, err := load(t, "", "", "TRUSTED_PROXIES=proxy.local"); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+		t.Fatalf("a host name: %v", err)
+	}
+}

@@ -33,6 +33,7 @@ type Server struct {
 	Limiter *ratelimit.Limiter
 
 	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	abuse abuseState           // client addresses blocked after failed credentials
 }
 
 // now reads the server's clock.
@@ -60,8 +61,9 @@ func NewRouter(s *Server) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	// No proxy is trusted by default: client IPs in logs are the socket peer.
-	_ = r.SetTrustedProxies(nil)
+	// Only TRUSTED_PROXIES may name the client address (X-Forwarded-For); by default it is
+	// the socket peer. Config validated the list.
+	_ = r.SetTrustedProxies(s.Config.TrustedProxies)
 	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
@@ -84,7 +86,7 @@ func NewRouter(s *Server) *gin.Engine {
 	get(v1, "/openapi.json", serveStatic(docs.spec))
 
 	// API key, then the key's rate budget.
-	keyed := v1.Group("", s.authenticate, s.rateLimit(limiter))
+	keyed := v1.Group("", s.guardCredentials(limiter), s.authenticate, s.rateLimit(limiter))
 	keyed.POST("/forecasts", s.createForecast)
 	get(keyed, "/forecasts/top", s.topForecasts)
 	get(keyed, "/forecasts/search", s.searchForecasts)
@@ -121,7 +123,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// Admin token. Without ADMIN_TOKEN these routes do not exist at all (404), so there
 	// is nothing to probe.
 	if s.Config.AdminToken != "" {
-		admin := v1.Group("/admin", s.requireAdmin)
+		admin := v1.Group("/admin", s.guardCredentials(limiter), s.limitAdmin(limiter), s.requireAdmin)
 		admin.POST("/keys", s.createKey)
 		get(admin, "/keys", s.listKeys)
 		admin.DELETE("/keys/:id", s.revokeKey)
