@@ -123,8 +123,16 @@ func TestProxyCutEveryRouteIs503(t *testing.T) {
 			if rec := e.do("GET", "/api/v1/health", nil); rec.Code != http.StatusServiceUnavailable {
 				t.Errorf("health with the database down: %d %s", rec.Code, rec.Body)
 			}
+			// Not ready (take the instance out), but alive (do not restart it).
+			checkUnavailable(t, "readyz with the database down", e.do("GET", "/api/v1/readyz", nil))
+			if rec := e.do("GET", "/api/v1/livez", nil); rec.Code != http.StatusOK {
+				t.Errorf("livez with the database down: %d %s", rec.Code, rec.Body)
+			}
 
 			proxy.Restore()
+			if rec := e.do("GET", "/api/v1/readyz", nil); rec.Code != http.StatusOK {
+				t.Errorf("readyz once the database is back: %d %s", rec.Code, rec.Body)
+			}
 			// The retried write is stored once, under the id its key names.
 			deadline := time.Now().Add(5 * time.Second)
 			var retried *httptest.ResponseRecorder
