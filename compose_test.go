@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -141,6 +142,11 @@ func TestComposeFile(t *testing.T) {
 			}
 			if api.Restart != "unless-stopped" {
 				t.Errorf("api restart = %q, want unless-stopped", api.Restart)
+			}
+			// SIGTERM starts a 5 s drain and a 20 s bound on in-flight requests: Docker must
+			// not SIGKILL before both are over.
+			if api.StopGracePeriod == nil || time.Duration(*api.StopGracePeriod) < 25*time.Second {
+				t.Errorf("api stop_grace_period = %v, want at least 25s (SHUTDOWN_DRAIN + SHUTDOWN_TIMEOUT)", api.StopGracePeriod)
 			}
 			for dep, cond := range map[string]string{
 				"postgres": types.ServiceConditionHealthy,

@@ -20,7 +20,11 @@ const serveUsage = `usage: geopol serve
 
 Serves the HTTP API on HTTP_ADDR (default :8000) until SIGINT/SIGTERM. It binds the
 address first, so a busy one fails before any database is opened or migrated; set
-HTTP_ADDR=127.0.0.1:8080 (or another free address) to use another.`
+HTTP_ADDR=127.0.0.1:8080 (or another free address) to use another.
+
+On SIGINT/SIGTERM /api/v1/readyz answers 503 at once while the server keeps serving for
+SHUTDOWN_DRAIN (default 5s, 0 for none); then the listener closes and requests in flight
+get up to SHUTDOWN_TIMEOUT (default 20s) to finish.`
 
 // serveCmd serves the HTTP API until ctx is done: it binds HTTP_ADDR, then migrates when
 // AUTO_MIGRATE is on, refusing to start on a schema with migrations pending when it is
@@ -51,10 +55,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	// Gin's debug mode only prints the route table; the access log covers the rest.
 	gin.SetMode(gin.ReleaseMode)
+	api := &handlers.Server{Config: a.cfg, DB: a.db, GDELT: events, Cache: cache, Log: a.log,
+		Limiter: ratelimit.New(cache, a.log)}
 	srv := &http.Server{
-		Addr: a.cfg.HTTPAddr,
-		Handler: handlers.NewRouter(&handlers.Server{Config: a.cfg, DB: a.db, GDELT: events, Cache: cache, Log: a.log,
-			Limiter: ratelimit.New(cache, a.log)}),
+		Addr:    a.cfg.HTTPAddr,
+		Handler: handlers.NewRouter(api),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -62,7 +67,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return serveHTTP(ctx, srv, a.ln, a.log, shutdownGrace)
+	return serveHTTP(ctx, srv, a.ln, a.log, shutdownPlan{drain: a.cfg.ShutdownDrain, timeout: a.cfg.ShutdownTimeout, onDrain: api.Drain})
 }
 
 // devKeyHint tells a developer how to get a key when none exists: the repository never

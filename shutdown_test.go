@@ -11,8 +11,9 @@ import (
 	"geopol/store/storetest"
 )
 
-// A request in flight when the shutdown signal arrives is completed, while new
-// connections are refused; serveHTTP then returns cleanly.
+// With no drain (SHUTDOWN_DRAIN=0), a request in flight when the shutdown signal
+// arrives is completed, while new connections are refused at once; serveHTTP then
+// returns cleanly. TestServeDrainsOnSIGTERM covers the drain.
 func TestGracefulShutdownCompletesInFlightRequest(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -30,7 +31,9 @@ func TestGracefulShutdownCompletesInFlightRequest(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serveHTTP(ctx, &http.Server{Handler: mux}, ln, storetest.Logger(), 10*time.Second) }()
+	go func() {
+		served <- serveHTTP(ctx, &http.Server{Handler: mux}, ln, storetest.Logger(), shutdownPlan{timeout: 10 * time.Second})
+	}()
 
 	type result struct {
 		body string

@@ -92,6 +92,12 @@ type Config struct {
 	ResolveMinSources    int
 	CalibrationMaxChange float64
 
+	// Shutdown on SIGTERM/SIGINT: for ShutdownDrain the server keeps serving while
+	// /api/v1/readyz answers 503, so that a load balancer stops sending before the
+	// listener closes; then requests in flight get up to ShutdownTimeout to finish.
+	ShutdownDrain   time.Duration
+	ShutdownTimeout time.Duration
+
 	LogLevel slog.Level
 	LogJSON  bool
 
@@ -163,6 +169,8 @@ var Keys = []Key{
 	{Name: "resolve_min_mentions", Default: 5},
 	{Name: "resolve_min_sources", Default: 2},
 	{Name: "calibration_max_change", Default: 0.25},
+	{Name: "shutdown_drain", Default: "5s"},
+	{Name: "shutdown_timeout", Default: "20s"},
 	{Name: "log_level", Default: "info"},
 	{Name: "log_json", Default: false},
 }
@@ -396,6 +404,8 @@ func build(v *viper.Viper) (*Config, error) {
 	c.ResolveMinMentions = intKey(v, "resolve_min_mentions", 1, bad)
 	c.ResolveMinSources = intKey(v, "resolve_min_sources", 1, bad)
 	c.CalibrationMaxChange = floatKey(v, "calibration_max_change", bad)
+	c.ShutdownDrain = drainKey(v, "shutdown_drain", bad)
+	c.ShutdownTimeout = durationKey(v, "shutdown_timeout", bad)
 	if err := c.LogLevel.UnmarshalText([]byte(v.GetString("log_level"))); err != nil {
 		bad("log_level", "must be debug, info, warn or error")
 	}
@@ -475,6 +485,19 @@ func durationKey(v *viper.Viper, key string, bad func(string, string, ...any)) t
 	d, err := time.ParseDuration(fmt.Sprint(v.Get(key)))
 	if err != nil || d <= 0 {
 		bad(key, "must be a positive duration such as 30s or 5m, got %q", fmt.Sprint(v.Get(key)))
+	}
+	return d
+}
+
+// drainKey reads a duration that may be zero (no drain at all).
+func drainKey(v *viper.Viper, key string, bad func(string, string, ...any)) time.Duration {
+	raw := strings.TrimSpace(fmt.Sprint(v.Get(key)))
+	if raw == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 {
+		bad(key, "must be a duration such as 5s, or 0 for none, got %q", raw)
 	}
 	return d
 }

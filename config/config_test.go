@@ -41,7 +41,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Environment != Development || c.HTTPAddr != ":8000" || c.UsesPostgres() || c.SQLitePath != "data/geopol.db" ||
 		c.GDELTDBPath != "data/gdelt.db" || c.APIKeyHeader != "X-API-Key" || c.DBMaxOpenConns != 15 ||
-		c.DBMaxIdleConns != 5 || c.DBConnLifetime != 30*time.Minute || c.RedisURL != "" || !c.AutoMigrate {
+		c.DBMaxIdleConns != 5 || c.DBConnLifetime != 30*time.Minute || c.RedisURL != "" || !c.AutoMigrate ||
+		c.ShutdownDrain != 5*time.Second || c.ShutdownTimeout != 20*time.Second {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -86,6 +87,20 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+// SHUTDOWN_DRAIN may be 0 (stop at once, for development); SHUTDOWN_TIMEOUT may not.
+func TestShutdownSettings(t *testing.T) {
+	c, err := load(t, "shutdown_drain: 0\n", "", "SHUTDOWN_TIMEOUT=45s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShutdownDrain != 0 || c.ShutdownTimeout != 45*time.Second {
+		t.Fatalf("shutdown: drain %s, timeout %s", c.ShutdownDrain, c.ShutdownTimeout)
+	}
+	if c, err = load(t, "", "SHUTDOWN_DRAIN=0s\n"); err != nil || c.ShutdownDrain != 0 {
+		t.Fatalf("SHUTDOWN_DRAIN=0s: %v %v", c, err)
+	}
+}
+
 func TestAutoMigrateFollowsEnvironment(t *testing.T) {
 	c, err := load(t, "", "", "ENVIRONMENT=production")
 	if err != nil {
@@ -127,6 +142,9 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"RATE_LIMIT_POST_PER_MINUTE=0", "RATE_LIMIT_POST_PER_MINUTE:"},
 		{"MAX_BODY_BYTES=10", "MAX_BODY_BYTES:"},
 		{"MAX_BODY_BYTES=1MiB", "MAX_BODY_BYTES:"},
+		{"SHUTDOWN_DRAIN=-1s", "SHUTDOWN_DRAIN:"},
+		{"SHUTDOWN_DRAIN=soon", "SHUTDOWN_DRAIN:"},
+		{"SHUTDOWN_TIMEOUT=0", "SHUTDOWN_TIMEOUT:"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, "", "", tc.env)

@@ -34,6 +34,8 @@ func TestOpenAPITour(t *testing.T) {
 			return rec.Body
 		}
 		expect(200, "GET", "/api/v1/health", nil)
+		expect(200, "GET", "/api/v1/livez", nil)
+		expect(200, "GET", "/api/v1/readyz", nil)
 		expect(200, "GET", "/api/v1/openapi.json", nil)
 		expect(200, "GET", "/docs", nil)
 		expect(404, "GET", "/api/v1/nope", nil)

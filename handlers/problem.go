@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"geopol/apidoc"
 	"geopol/forecast"
+	"geopol/store"
 	"geopol/validate"
 )
 
@@ -80,7 +82,14 @@ func ErrValidation(detail string, errs ...FieldError) *APIError {
 // ErrConflict is a 409 problem.
 func ErrConflict(detail string) *APIError { return newError(http.StatusConflict, "Conflict", detail) }
 
-// ErrUnavailable is a 503 problem: a dependency the request needs is down.
+// RetryAfterUnavailable is the Retry-After, in seconds, of every 503 problem: long
+// enough not to hammer a database that is restarting, short enough that a client
+// retrying on it comes back soon after the database does.
+const RetryAfterUnavailable = 2
+
+// ErrUnavailable is a 503 problem: a dependency the request needs is down. It is
+// answered with Retry-After: the request may be retried as it was (a POST /forecasts
+// with the same Idempotency-Key cannot be stored twice).
 func ErrUnavailable(detail string, cause error) *APIError {
 	e := newError(http.StatusServiceUnavailable, "Service Unavailable", detail)
 	e.Cause = cause
@@ -88,7 +97,8 @@ func ErrUnavailable(detail string, cause error) *APIError {
 }
 
 // asAPIError maps any error to the problem a client should see. This is the one place
-// where database errors become statuses.
+// where database errors become statuses: a database that cannot serve the request now
+// (store.IsUnavailable) is a 503; an error nothing here recognizes is a 500, a bug.
 func asAPIError(err error) *APIError {
 	var api *APIError
 	var tooBig *http.MaxBytesError
@@ -116,6 +126,8 @@ func asAPIError(err error) *APIError {
 			fmt.Sprintf("The request body exceeds %d bytes.", tooBig.Limit))
 	case errors.Is(err, context.DeadlineExceeded):
 		return ErrUnavailable("The request took too long; try again.", err)
+	case store.IsUnavailable(err):
+		return ErrUnavailable("The database is unavailable; retry after Retry-After seconds.", err)
 	default:
 		e := newError(http.StatusInternalServerError, "Internal Server Error", "An unexpected error occurred; it has been logged.")
 		e.Cause = err
@@ -143,6 +155,9 @@ func writeProblem(c *gin.Context, err error) {
 		Errors:   api.Errors,
 	}
 	c.Header("Cache-Control", "no-store")
+	if api.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", strconv.Itoa(RetryAfterUnavailable))
+	}
 	c.Render(api.Status, problemRender{p})
 	c.Abort()
 }

@@ -7,6 +7,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,8 +33,9 @@ type Server struct {
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
 
-	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
-	abuse abuseState           // client addresses blocked after failed credentials
+	usage    apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	abuse    abuseState           // client addresses blocked after failed credentials
+	draining atomic.Bool          // set by Drain when the process begins to shut down
 }
 
 // now reads the server's clock.
@@ -64,7 +66,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// Only TRUSTED_PROXIES may name the client address (X-Forwarded-For); by default it is
 	// the socket peer. Config validated the list.
 	_ = r.SetTrustedProxies(s.Config.TrustedProxies)
-	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, s.cors, strictQuery, s.limitBody)
+	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, s.closeWhenDraining, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
 	})
@@ -79,10 +81,12 @@ func NewRouter(s *Server) *gin.Engine {
 		g.HEAD(path, h)
 	}
 
-	// Public: health and the documentation.
+	// Public: health, the probes and the documentation.
 	get(&r.RouterGroup, "/docs", serveStatic(docs.page))
 	v1 := r.Group("/api/v1")
 	get(v1, "/health", s.health)
+	get(v1, "/livez", s.livez)
+	get(v1, "/readyz", s.readyz)
 	get(v1, "/openapi.json", serveStatic(docs.spec))
 
 	// API key, then the key's rate budget.
