@@ -130,8 +130,17 @@ func TestProxyCutEveryRouteIs503(t *testing.T) {
 			}
 
 			proxy.Restore()
-			if rec := e.do("GET", "/api/v1/readyz", nil); rec.Code != http.StatusOK {
-				t.Errorf("readyz once the database is back: %d %s", rec.Code, rec.Body)
+			restored := time.Now()
+			for {
+				rec := e.do("GET", "/api/v1/readyz", nil)
+				if rec.Code == http.StatusOK {
+					break
+				}
+				if time.Since(restored) > time.Second {
+					t.Errorf("readyz 1s after the database is back: %d %s", rec.Code, rec.Body)
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			// The retried write is stored once, under the id its key names.
 			deadline := time.Now().Add(5 * time.Second)
@@ -269,7 +278,19 @@ func testCutWrites(t *testing.T, cache store.Cache) {
 		}()
 	}
 
-	time.Sleep(before)
+	// Cut once writes are flowing (at least one per writer), however loaded the machine.
+	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= writers && waited >= before {
+			break
+		}
+		if waited > 30*time.Second {
+			t.Fatalf("only %d writes acknowledged before the cut in 30 s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cutAt := time.Now()
 	proxy.Cut()
 	time.Sleep(outage)
