@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -153,32 +151,11 @@ func eventFilters(c *gin.Context) (q gdelt.Query, none bool, err error) {
 		}
 		q.CodePrefix = raw
 	}
-	intParam := func(name string, min, max int) int {
-		raw := c.Query(name)
-		if raw == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < min || n > max {
-			v.Add(name, "must be a whole number from %d to %d", min, max)
-		}
-		return n
-	}
+	intParam := func(name string, min, max int) int { return v.QueryInt(name, c.Query(name), 0, min, max) }
 	q.QuadClass = intParam("quad_class", 1, 4)
 	q.MinMentions = intParam("min_mentions", 1, 1_000_000)
-	floatParam := func(name string) *float64 {
-		raw := c.Query(name)
-		if raw == "" {
-			return nil
-		}
-		f, err := strconv.ParseFloat(raw, 64)
-		// NaN compares false with everything, so it is excluded by name.
-		if err != nil || math.IsNaN(f) || f < -10 || f > 10 {
-			v.Add(name, "must be a Goldstein value from -10 to 10")
-			return nil
-		}
-		return &f
-	}
+	// Only finite numbers: NaN compares false with everything and ±Inf with nothing useful.
+	floatParam := func(name string) *float64 { return v.QueryFloat(name, c.Query(name), -10, 10) }
 	q.MinGoldstein, q.MaxGoldstein = floatParam("goldstein_min"), floatParam("goldstein_max")
 	if q.MinGoldstein != nil && q.MaxGoldstein != nil && *q.MinGoldstein > *q.MaxGoldstein {
 		v.Add("goldstein_max", "must not be less than goldstein_min")
@@ -190,10 +167,8 @@ func eventFilters(c *gin.Context) (q gdelt.Query, none bool, err error) {
 		q.Actor = raw
 	}
 	if raw := c.Query("text"); raw != "" {
+		v.Text("text", raw, 1, 200)
 		q.Text = strings.TrimSpace(raw)
-		if n := utf8.RuneCountInString(q.Text); !utf8.ValidString(raw) || n < 1 || n > 200 {
-			v.Add("text", "must be 1 to 200 characters besides surrounding spaces")
-		}
 	}
 	switch c.Query("source") {
 	case "", eventSourceGDELT:

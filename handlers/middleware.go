@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"geopol/validate"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -82,10 +84,19 @@ func (s *Server) recoverPanic(c *gin.Context) {
 }
 
 // strictQuery refuses a query string that does not parse: Go would silently drop the
-// malformed pairs, and a mangled cursor or limit must be an error, never page one.
+// malformed pairs, and a mangled cursor or limit must be an error, never page one. Every
+// parameter name and value must then follow the text rules (valid UTF-8, no control
+// characters but tab, LF and CR): 422 naming the parameter, whichever route reads it.
 func strictQuery(c *gin.Context) {
-	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+	params, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
 		fail(c, ErrBadRequest("The query string is malformed: "+err.Error()+"."))
+		return
+	}
+	v := &validate.Collector{}
+	v.Query(params)
+	if err := v.Err("A query parameter is invalid."); err != nil {
+		fail(c, err)
 		return
 	}
 	c.Next()
