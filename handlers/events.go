@@ -197,14 +197,14 @@ func (s *Server) listEvents(c *gin.Context) {
 	params.Del("limit")
 	sum := sha256.Sum256([]byte(params.Encode()))
 	scope := "events:" + hex.EncodeToString(sum[:8])
-	if raw, ok := c.GetQuery("cursor"); ok {
-		cur, err := decodeCursor(raw, scope)
-		if err != nil {
-			fail(c, err)
-			return
-		}
+	cur, err := s.pageCursor(c, scope)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cur != nil {
 		if q.BeforeID, err = strconv.ParseInt(cur.id, 10, 64); err != nil {
-			fail(c, ErrBadRequest("The cursor is not valid for this list; start again without one."))
+			fail(c, errBadCursor)
 			return
 		}
 	}
@@ -224,8 +224,10 @@ func (s *Server) listEvents(c *gin.Context) {
 	}
 	if len(events) > limit {
 		events, page.HasMore = events[:limit], true
-		next := cursor{scope: scope, id: strconv.FormatInt(events[limit-1].GlobalEventID, 10)}.encode()
-		page.NextCursor = &next
+		if page.NextCursor, err = s.nextCursor(c, scope, time.Time{}, strconv.FormatInt(events[limit-1].GlobalEventID, 10)); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	for i := range events {
 		page.Items = append(page.Items, newEventDTO(&events[i]))
@@ -293,15 +295,15 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 	if source != "" {
 		q = q.Where("source = ?", source)
 	}
-	if raw, ok := c.GetQuery("cursor"); ok {
-		cur, err := decodeCursor(raw, scope)
-		if err != nil {
-			fail(c, err)
-			return
-		}
+	cur, err := s.pageCursor(c, scope)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cur != nil {
 		id, err := strconv.ParseInt(cur.id, 10, 64)
 		if err != nil {
-			fail(c, ErrBadRequest("The cursor is not valid for this list; start again without one."))
+			fail(c, errBadCursor)
 			return
 		}
 		q = q.Where("(started_at < ? OR (started_at = ? AND id < ?))", cur.createdAt, cur.createdAt, id)
@@ -315,8 +317,10 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 	if len(runs) > limit {
 		runs, page.HasMore = runs[:limit], true
 		last := runs[limit-1]
-		next := cursor{scope: scope, createdAt: last.StartedAt, id: strconv.FormatInt(last.ID, 10)}.encode()
-		page.NextCursor = &next
+		if page.NextCursor, err = s.nextCursor(c, scope, last.StartedAt, strconv.FormatInt(last.ID, 10)); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	for _, r := range runs {
 		dto := IngestRunDTO{ID: r.ID, Source: r.Source, StartedAt: r.StartedAt.UTC(), Status: r.Status,

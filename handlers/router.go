@@ -32,7 +32,8 @@ type Server struct {
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
 
-	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	usage   apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	cursors cursorKeys           // the key that authenticates cursors, once read
 }
 
 // now reads the server's clock.
