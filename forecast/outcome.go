@@ -112,7 +112,7 @@ func (o *OutcomeVersion) Record(forecastID string) (*models.OutcomeRecord, error
 	if err != nil {
 		return nil, err
 	}
-	return &models.OutcomeRecord{PredictionID: forecastID, Outcome: o.Outcome, Status: o.Status,
+	return &models.OutcomeRecord{PredictionID: forecastID, Outcome: positiveZero(o.Outcome), Status: o.Status,
 		ResolutionDate: o.ResolutionDate, ResolutionMethod: o.ResolutionMethod, EvidenceGdeltIDs: ids, Notes: o.Notes}, nil
 }
 

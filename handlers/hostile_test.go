@@ -690,3 +690,30 @@ func sha256Hex(s string) string {
 }
 
 func base64URL(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// A zero sent as -0 answers 0 on both databases: PostgreSQL keeps the sign of a zero in a
+// double precision column, SQLite does not.
+func TestNegativeZeroAnswersAlike(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		body := bytes.Replace(golden(t, "syria"), []byte(`"probability":0.62`), []byte(`"probability":-0`), 1)
+		rec := e.post(body)
+		if rec.Code != http.StatusCreated {
+			t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+		}
+		id := decode[struct {
+			ForecastID string `json:"forecast_id"`
+		}](t, rec).ForecastID
+		e.server.Cache = memCache() // read the row, not a cached copy
+		get := e.do(http.MethodGet, "/api/v1/forecasts/"+id, nil)
+		if !bytes.Contains(get.Body.Bytes(), []byte(`"probability":0,`)) {
+			t.Errorf("GET answers %.200s", get.Body)
+		}
+		if rec := e.resolve(id, `{"outcome":-0}`); !bytes.Contains(rec.Body.Bytes(), []byte(`"outcome":0,`)) {
+			t.Errorf("outcome -0: %d %.200s", rec.Code, rec.Body)
+		}
+		back := e.do(http.MethodGet, "/api/v1/forecasts/"+id+"/outcome", nil)
+		if !bytes.Contains(back.Body.Bytes(), []byte(`"outcome":0,`)) {
+			t.Errorf("GET outcome answers %.200s", back.Body)
+		}
+	})
+}
