@@ -556,12 +556,8 @@ func forgedCursors() []probe {
 	var out []probe
 	for _, route := range []string{"/api/v1/forecasts/country/SYR", "/api/v1/events", "/api/v1/ingest-runs"} {
 		for i, c := range cursors {
-			want := http.StatusBadRequest
-			if c == "%00" || c == "%FF" {
-				want = bad // refused by the text rules before any cursor is read
-			}
 			out = append(out, probe{name: fmt.Sprintf("%s forged cursor %d", route, i), method: http.MethodGet,
-				path: route + "?cursor=" + url.QueryEscape(c), want: want})
+				path: route + "?cursor=" + url.QueryEscape(c), want: http.StatusBadRequest})
 			if c == "%00" || c == "%FF" {
 				out[len(out)-1].path = route + "?cursor=" + c
 			}
