@@ -31,9 +31,10 @@ type cursor struct {
 }
 
 const (
-	cursorVersion = "geopol-cursor-v2"
-	cursorTagLen  = 16
-	maxCursorLen  = 512
+	cursorVersion  = "geopol-cursor-v2"
+	cursorTagLen   = 16
+	maxCursorLen   = 512
+	cursorAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 	// cursorSecretName is the row of server_secrets that holds the generated key.
 	cursorSecretName = "cursor"
 )
@@ -58,7 +59,9 @@ func (k cursor) encode(key []byte, scope string) string {
 // decodeCursor verifies raw for scope and reads its position: errBadCursor for anything
 // the server did not make for this very list.
 func decodeCursor(key []byte, raw, scope string) (*cursor, error) {
-	if len(raw) > maxCursorLen {
+	// Only the alphabet the server writes: Go's base64 decoder skips CR and LF, which
+	// would let many strings stand for one cursor.
+	if len(raw) > maxCursorLen || strings.Trim(raw, cursorAlphabet) != "" {
 		return nil, errBadCursor
 	}
 	encPayload, encTag, ok := strings.Cut(raw, ".")
