@@ -124,14 +124,34 @@ func outcomes(ctx context.Context, db *gorm.DB, f Filter) *gorm.DB {
 	if f.CountryISO != "" {
 		q = q.Where("p.country_iso = ?", f.CountryISO)
 	}
+	// Every stored time lies in the years 0001 to 9999 (validation and the clock see to
+	// it), so a bound outside them either selects everything or nothing, and is answered
+	// so rather than compared: SQLite compares times as the text it stores, where the
+	// five-digit year of 10000-01-01 (the end of to=9999-12-31) sorts before 2026.
 	if f.From != nil {
-		q = q.Where("p.created_at >= ?", f.From.UTC())
+		switch from := f.From.UTC(); {
+		case from.After(lastStorable):
+			q = q.Where("1 = 0")
+		case !from.Before(firstStorable):
+			q = q.Where("p.created_at >= ?", from)
+		}
 	}
 	if f.To != nil {
-		q = q.Where("p.created_at < ?", f.To.UTC())
+		switch to := f.To.UTC(); {
+		case !to.After(firstStorable):
+			q = q.Where("1 = 0")
+		case !to.After(lastStorable):
+			q = q.Where("p.created_at < ?", to)
+		}
 	}
 	return q
 }
+
+// The range of times a column holds: what both databases and SQLite's text order cover.
+var (
+	firstStorable = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastStorable  = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
 
 // LoadScorecard reads the outcomes f selects and scores them.
 func LoadScorecard(ctx context.Context, db *gorm.DB, f Filter) (*Scorecard, error) {

@@ -76,6 +76,9 @@ type Config struct {
 	// admin requests per client address.
 	AuthFailuresPerMinute   int
 	AdminRateLimitPerMinute int
+	// CursorSecret is the key that authenticates pagination cursors (HMAC-SHA256). Empty:
+	// one is generated once and kept in the forecast database, shared by every process.
+	CursorSecret string
 
 	// Per-API-key rate limits (GCRA). Reads and writes (POST/PUT/PATCH/DELETE) use
 	// separate budgets; RateLimitBurst bounds how many requests may arrive at once.
@@ -158,6 +161,7 @@ var Keys = []Key{
 	{Name: "verify_evidence_events", Default: false},
 	{Name: "api_key_header", Default: "X-API-Key"},
 	{Name: "admin_token", Default: "", Secret: true},
+	{Name: "cursor_secret", Default: "", Secret: true},
 	{Name: "cors_origins", Default: ""},
 	{Name: "trusted_proxies", Default: ""},
 	{Name: "auth_failures_per_minute", Default: 20},
@@ -316,6 +320,7 @@ func build(v *viper.Viper) (*Config, error) {
 		GDELTDBPath:  v.GetString("gdelt_db_path"),
 		APIKeyHeader: strings.TrimSpace(v.GetString("api_key_header")),
 		AdminToken:   v.GetString("admin_token"),
+		CursorSecret: v.GetString("cursor_secret"),
 	}
 	var problems []string
 	bad := func(key string, format string, args ...any) {
@@ -370,6 +375,9 @@ func build(v *viper.Viper) (*Config, error) {
 		c.AutoMigrate = false
 	default:
 		bad("auto_migrate", "must be true or false, got %q", am)
+	}
+	if c.CursorSecret != "" && len(c.CursorSecret) < 32 {
+		bad("cursor_secret", "must be at least 32 characters (or empty, to keep a generated one in the database)")
 	}
 	if c.APIKeyHeader == "" || strings.ContainsAny(c.APIKeyHeader, " :\t\r\n") {
 		bad("api_key_header", "must be a valid HTTP header name")

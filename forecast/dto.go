@@ -130,7 +130,7 @@ func (r *ForecastRequest) Row(id string, now time.Time) (*models.Prediction, err
 	}
 	row := &models.Prediction{
 		ID: id, Question: r.Question, PredictionText: r.Prediction,
-		Probability: *r.Probability, Confidence: *r.Confidence, HorizonDays: horizon,
+		Probability: positiveZero(*r.Probability), Confidence: positiveZero(*r.Confidence), HorizonDays: horizon,
 		Category: r.Category, CameoRootCode: r.CameoRootCode, ReasoningSummary: r.ReasoningSummary, NarrativeSummary: r.NarrativeSummary,
 		EvidenceCount: evidence, CountryISO: r.CountryISO, CreatedAt: now, ExpiresAt: expires,
 	}
@@ -149,6 +149,11 @@ func (r *ForecastRequest) Row(id string, now time.Time) (*models.Prediction, err
 	}
 	return row, nil
 }
+
+// positiveZero turns -0 into 0 (and leaves every other number alone): the same number,
+// but PostgreSQL keeps the sign of a zero in a double precision column and SQLite does
+// not, so without this the two would answer -0 and 0 for one request.
+func positiveZero(x float64) float64 { return x + 0 }
 
 // FromRow maps a stored row to its wire form, linking every cited GDELT event.
 func FromRow(p *models.Prediction) (*ForecastResponse, error) {

@@ -75,7 +75,8 @@ func (r *OutcomeRequest) Validate(created, now time.Time) (*OutcomeVersion, erro
 		v.Add("outcome", "is required when status is resolved (1 = yes, 0 = no)")
 	}
 	if r.ResolutionDate != nil {
-		out.ResolutionDate = r.ResolutionDate.UTC().Truncate(time.Microsecond)
+		v.Time("resolution_date", *r.ResolutionDate)
+		out.ResolutionDate = r.ResolutionDate.UTC()
 	}
 	if out.ResolutionDate.Before(created) {
 		v.Add("resolution_date", "must not be before the forecast was created (%s)", created.UTC().Format(time.RFC3339))
@@ -91,7 +92,7 @@ func (r *OutcomeRequest) Validate(created, now time.Time) (*OutcomeVersion, erro
 		v.Add("evidence_gdelt_ids", "must have at most %d items", maxOutcomeEvidence)
 	} else {
 		for i, id := range out.EvidenceGdeltIDs {
-			if !gdeltIDPattern.MatchString(id) {
+			if !ValidGdeltID(id) {
 				v.Add(fmt.Sprintf("evidence_gdelt_ids[%d]", i), "must be a GDELT GLOBALEVENTID (digits)")
 			}
 		}
@@ -111,7 +112,7 @@ func (o *OutcomeVersion) Record(forecastID string) (*models.OutcomeRecord, error
 	if err != nil {
 		return nil, err
 	}
-	return &models.OutcomeRecord{PredictionID: forecastID, Outcome: o.Outcome, Status: o.Status,
+	return &models.OutcomeRecord{PredictionID: forecastID, Outcome: positiveZero(o.Outcome), Status: o.Status,
 		ResolutionDate: o.ResolutionDate, ResolutionMethod: o.ResolutionMethod, EvidenceGdeltIDs: ids, Notes: o.Notes}, nil
 }
 

@@ -2,8 +2,11 @@ package forecast
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
+	"strconv"
 	"time"
 
 	"geopol/codes"
@@ -23,6 +26,16 @@ var (
 	categoryPattern = regexp.MustCompile(`^[a-z][a-z_]{1,31}$`)
 	gdeltIDPattern  = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
+
+// ValidGdeltID reports whether s is a GLOBALEVENTID: the decimal digits of a positive
+// 64-bit integer, the type the event store keys on.
+func ValidGdeltID(s string) bool {
+	if !gdeltIDPattern.MatchString(s) {
+		return false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
+}
 
 // ValidCategory reports whether s is a category name: a lower-case word of 2 to 32
 // letters or underscores.
@@ -52,8 +65,8 @@ func (r *ForecastRequest) Validate(now time.Time) error {
 	} else {
 		v.Unit("confidence", *r.Confidence)
 	}
-	if r.HorizonDays != nil && (*r.HorizonDays < 1 || *r.HorizonDays > MaxHorizonDays) {
-		v.Add("horizon_days", "must be between 1 and %d", MaxHorizonDays)
+	if r.HorizonDays != nil {
+		v.Int("horizon_days", *r.HorizonDays, 1, MaxHorizonDays)
 	}
 	if !categoryPattern.MatchString(r.Category) {
 		v.Add("category", "must be a lower-case word such as conflict, diplomatic or economic (2 to 32 letters)")
@@ -68,13 +81,17 @@ func (r *ForecastRequest) Validate(now time.Time) error {
 	if r.CameoRootCode != nil && !codes.ValidRoot(*r.CameoRootCode) {
 		v.Add("cameo_root_code", `must be a CAMEO root code "01" to "20"`)
 	}
-	if r.EvidenceCount != nil && *r.EvidenceCount < 0 {
-		v.Add("evidence_count", "must not be negative")
+	if r.EvidenceCount != nil {
+		v.Int("evidence_count", *r.EvidenceCount, 0, validate.MaxInt4) // an integer column
 	}
 	v.Strings("entities", r.Entities, 200, 200)
 	r.Entities = nonNil(r.Entities)
-	if r.ExpiresAt != nil && !r.ExpiresAt.After(now) {
-		v.Add("expires_at", "must be after the forecast's creation time")
+	if r.ExpiresAt != nil {
+		if !r.ExpiresAt.After(now) {
+			v.Add("expires_at", "must be after the forecast's creation time")
+		} else {
+			v.Time("expires_at", *r.ExpiresAt)
+		}
 	}
 	if r.EnsembleInfo == nil {
 		v.Add("ensemble_info", "is required")
@@ -101,11 +118,15 @@ func (v *checker) ensemble(e *EnsembleInfoDTO) {
 	if len(e.Weights) > 20 {
 		v.Add("ensemble_info.weights", "must have at most 20 entries")
 	}
-	for name, w := range e.Weights {
-		if name == "" || len(name) > 64 {
-			v.Add("ensemble_info.weights", "names must be 1 to 64 characters")
+	for _, name := range slices.Sorted(maps.Keys(e.Weights)) {
+		if msg := validate.TextProblem(name); msg != "" {
+			v.Add("ensemble_info.weights", "names %s", msg)
+			continue
 		}
-		if math.IsNaN(w) || w < 0 || w > 1 {
+		if validate.Blank(name) || len(name) > 64 {
+			v.Add("ensemble_info.weights", "names must be 1 to 64 bytes with a visible character")
+		}
+		if w := e.Weights[name]; math.IsNaN(w) || w < 0 || w > 1 {
 			v.Add("ensemble_info.weights."+name, "must be between 0 and 1")
 		}
 	}
@@ -128,9 +149,7 @@ func (v *checker) calibration(c *CalibrationDTO) {
 	if c.BrierScore != nil && (math.IsNaN(*c.BrierScore) || *c.BrierScore < 0 || *c.BrierScore > 2) {
 		v.Add("calibration.brier_score", "must be between 0 and 2")
 	}
-	if c.SampleSize < 0 {
-		v.Add("calibration.sample_size", "must not be negative")
-	}
+	v.Int("calibration.sample_size", c.SampleSize, 0, validate.MaxInt4)
 }
 
 // scenarios validates one level of the tree and recurses into children, counting nodes.
@@ -183,7 +202,7 @@ func (v *checker) evidence(path string, e EvidenceDTO) {
 	v.Text(path+".source", e.Source, 1, 64)
 	v.Text(path+".description", e.Description, 1, 5000)
 	v.Unit(path+".confidence", e.Confidence)
-	if e.GdeltEventID != nil && !gdeltIDPattern.MatchString(*e.GdeltEventID) {
-		v.Add(path+".gdelt_event_id", "must be a GDELT GLOBALEVENTID (digits)")
+	if e.GdeltEventID != nil && !ValidGdeltID(*e.GdeltEventID) {
+		v.Add(path+".gdelt_event_id", "must be a GDELT GLOBALEVENTID (digits, at most %d)", int64(math.MaxInt64))
 	}
 }

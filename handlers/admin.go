@@ -78,13 +78,18 @@ func (s *Server) isAdmin(c *gin.Context) bool {
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1 && strings.EqualFold(scheme, "Bearer")
 }
 
-// parseCreateKey decodes and checks a POST /admin/keys body, returning the client name.
+// parseCreateKey decodes and checks a POST /admin/keys body, returning the client name
+// exactly as sent.
 func parseCreateKey(body []byte) (string, error) {
 	var req CreateKeyRequest
 	if err := validate.DecodeStrict(body, &req); err != nil {
 		return "", err
 	}
 	name, msg := apikey.NormalizeClientName(req.ClientName)
+	if msg == "" && name != req.ClientName {
+		// The API stores what it is sent or refuses it; only the command line trims.
+		msg = "must not start or end with white space"
+	}
 	if msg != "" {
 		return "", ErrValidation("The client name is invalid.", FieldError{Field: "client_name", Message: msg})
 	}

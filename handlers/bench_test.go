@@ -74,6 +74,7 @@ type benchHandler struct {
 	h      http.Handler
 	header string
 	key    string
+	s      *Server
 }
 
 func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration) benchHandler {
@@ -85,7 +86,7 @@ func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration
 		b.Fatal(err)
 	}
 	s := &Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
-	return benchHandler{h: NewRouter(s), header: cfg.APIKeyHeader, key: key}
+	return benchHandler{h: NewRouter(s), header: cfg.APIKeyHeader, key: key, s: s}
 }
 
 func get(b *testing.B, h benchHandler, path string) {
@@ -134,7 +135,11 @@ func BenchmarkCountryPage(b *testing.B) {
 		Offset(int(total) - 20).Take(&deep).Error; err != nil {
 		b.Fatal(err)
 	}
-	cur := cursor{scope: "country:" + benchCountry, createdAt: deep.CreatedAt, id: deep.ID}.encode()
+	cursorKey, err := h.s.cursorKey(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur := cursor{createdAt: deep.CreatedAt, id: deep.ID}.encode(cursorKey, "country:"+benchCountry)
 	b.Logf("%d forecasts for %s; deep page starts after row %d", total, benchCountry, total-20)
 	for name, path := range map[string]string{
 		"page-1":    "/api/v1/forecasts/country/" + benchCountry + "?limit=10",

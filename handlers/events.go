@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -153,32 +151,11 @@ func eventFilters(c *gin.Context) (q gdelt.Query, none bool, err error) {
 		}
 		q.CodePrefix = raw
 	}
-	intParam := func(name string, min, max int) int {
-		raw := c.Query(name)
-		if raw == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < min || n > max {
-			v.Add(name, "must be a whole number from %d to %d", min, max)
-		}
-		return n
-	}
+	intParam := func(name string, min, max int) int { return v.QueryInt(name, c.Query(name), 0, min, max) }
 	q.QuadClass = intParam("quad_class", 1, 4)
 	q.MinMentions = intParam("min_mentions", 1, 1_000_000)
-	floatParam := func(name string) *float64 {
-		raw := c.Query(name)
-		if raw == "" {
-			return nil
-		}
-		f, err := strconv.ParseFloat(raw, 64)
-		// NaN compares false with everything, so it is excluded by name.
-		if err != nil || math.IsNaN(f) || f < -10 || f > 10 {
-			v.Add(name, "must be a Goldstein value from -10 to 10")
-			return nil
-		}
-		return &f
-	}
+	// Only finite numbers: NaN compares false with everything and ±Inf with nothing useful.
+	floatParam := func(name string) *float64 { return v.QueryFloat(name, c.Query(name), -10, 10) }
 	q.MinGoldstein, q.MaxGoldstein = floatParam("goldstein_min"), floatParam("goldstein_max")
 	if q.MinGoldstein != nil && q.MaxGoldstein != nil && *q.MinGoldstein > *q.MaxGoldstein {
 		v.Add("goldstein_max", "must not be less than goldstein_min")
@@ -190,10 +167,8 @@ func eventFilters(c *gin.Context) (q gdelt.Query, none bool, err error) {
 		q.Actor = raw
 	}
 	if raw := c.Query("text"); raw != "" {
+		v.Text("text", raw, 1, 200)
 		q.Text = strings.TrimSpace(raw)
-		if n := utf8.RuneCountInString(q.Text); !utf8.ValidString(raw) || n < 1 || n > 200 {
-			v.Add("text", "must be 1 to 200 characters besides surrounding spaces")
-		}
 	}
 	switch c.Query("source") {
 	case "", eventSourceGDELT:
@@ -222,14 +197,14 @@ func (s *Server) listEvents(c *gin.Context) {
 	params.Del("limit")
 	sum := sha256.Sum256([]byte(params.Encode()))
 	scope := "events:" + hex.EncodeToString(sum[:8])
-	if raw, ok := c.GetQuery("cursor"); ok {
-		cur, err := decodeCursor(raw, scope)
-		if err != nil {
-			fail(c, err)
-			return
-		}
+	cur, err := s.pageCursor(c, scope)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cur != nil {
 		if q.BeforeID, err = strconv.ParseInt(cur.id, 10, 64); err != nil {
-			fail(c, ErrBadRequest("The cursor is not valid for this list; start again without one."))
+			fail(c, errBadCursor)
 			return
 		}
 	}
@@ -249,8 +224,10 @@ func (s *Server) listEvents(c *gin.Context) {
 	}
 	if len(events) > limit {
 		events, page.HasMore = events[:limit], true
-		next := cursor{scope: scope, id: strconv.FormatInt(events[limit-1].GlobalEventID, 10)}.encode()
-		page.NextCursor = &next
+		if page.NextCursor, err = s.nextCursor(c, scope, time.Time{}, strconv.FormatInt(events[limit-1].GlobalEventID, 10)); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	for i := range events {
 		page.Items = append(page.Items, newEventDTO(&events[i]))
@@ -318,15 +295,15 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 	if source != "" {
 		q = q.Where("source = ?", source)
 	}
-	if raw, ok := c.GetQuery("cursor"); ok {
-		cur, err := decodeCursor(raw, scope)
-		if err != nil {
-			fail(c, err)
-			return
-		}
+	cur, err := s.pageCursor(c, scope)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cur != nil {
 		id, err := strconv.ParseInt(cur.id, 10, 64)
 		if err != nil {
-			fail(c, ErrBadRequest("The cursor is not valid for this list; start again without one."))
+			fail(c, errBadCursor)
 			return
 		}
 		q = q.Where("(started_at < ? OR (started_at = ? AND id < ?))", cur.createdAt, cur.createdAt, id)
@@ -340,8 +317,10 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 	if len(runs) > limit {
 		runs, page.HasMore = runs[:limit], true
 		last := runs[limit-1]
-		next := cursor{scope: scope, createdAt: last.StartedAt, id: strconv.FormatInt(last.ID, 10)}.encode()
-		page.NextCursor = &next
+		if page.NextCursor, err = s.nextCursor(c, scope, last.StartedAt, strconv.FormatInt(last.ID, 10)); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	for _, r := range runs {
 		dto := IngestRunDTO{ID: r.ID, Source: r.Source, StartedAt: r.StartedAt.UTC(), Status: r.Status,

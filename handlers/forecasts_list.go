@@ -1,13 +1,8 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,44 +22,6 @@ type Page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 	HasMore    bool    `json:"has_more"`
-}
-
-// cursor is a keyset position in a list ordered by (created_at DESC, id DESC), bound to
-// the list it came from (its scope). On the wire it is opaque: base64url of
-// "scope|created_at_micros|id|check", where check is a digest of the rest, so a cursor
-// that was altered, truncated or taken from another list is refused with 400.
-type cursor struct {
-	scope     string
-	createdAt time.Time
-	id        string
-}
-
-func cursorCheck(payload string) string {
-	sum := sha256.Sum256([]byte("geopol-cursor-v1|" + payload))
-	return hex.EncodeToString(sum[:6])
-}
-
-func (k cursor) encode() string {
-	payload := k.scope + "|" + strconv.FormatInt(k.createdAt.UnixMicro(), 10) + "|" + k.id
-	return base64.RawURLEncoding.EncodeToString([]byte(payload + "|" + cursorCheck(payload)))
-}
-
-func decodeCursor(raw, scope string) (*cursor, error) {
-	bad := ErrBadRequest("The cursor is not valid for this list; start again without one.")
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || len(raw) > 512 {
-		return nil, bad
-	}
-	parts := strings.Split(string(b), "|")
-	if len(parts) != 4 {
-		return nil, bad
-	}
-	payload := strings.Join(parts[:3], "|")
-	micros, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || parts[3] != cursorCheck(payload) || parts[0] != scope {
-		return nil, bad
-	}
-	return &cursor{scope: parts[0], createdAt: time.UnixMicro(micros).UTC(), id: parts[2]}, nil
 }
 
 // parseLimit reads ?limit=, answering 422 (not a silent clamp) when it is out of range.
@@ -94,14 +51,17 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		return
 	}
 	scope := "country:" + iso
-	var after *cursor
-	rawCursor, present := c.GetQuery("cursor")
-	if present {
-		if after, err = decodeCursor(rawCursor, scope); err != nil {
-			fail(c, err)
-			return
-		}
+	after, err := s.pageCursor(c, scope)
+	if err != nil {
+		fail(c, err)
+		return
 	}
+	cursorKey, err := s.cursorKey(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rawCursor := c.Query("cursor")
 	key := ""
 	if gen := s.generation(c.Request.Context(), scope); gen != "" {
 		key = "list:" + scope + ":" + gen + ":" + strconv.Itoa(limit) + ":" + rawCursor
@@ -119,7 +79,7 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 			return nil, err
 		}
-		return pageOf(rows, limit, scope)
+		return pageOf(rows, limit, cursorKey, scope)
 	})
 	if err != nil {
 		fail(c, err)
@@ -129,8 +89,8 @@ func (s *Server) countryForecasts(c *gin.Context) {
 }
 
 // pageOf maps up to limit rows (one more was fetched to learn whether more exist) into
-// a page whose cursor belongs to scope.
-func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*forecast.ForecastResponse], error) {
+// a page whose cursor, made with key, belongs to scope.
+func pageOf(rows []models.Prediction, limit int, key []byte, scope string) (*Page[*forecast.ForecastResponse], error) {
 	page := &Page[*forecast.ForecastResponse]{}
 	if len(rows) > limit {
 		rows = rows[:limit]
@@ -143,7 +103,7 @@ func pageOf(rows []models.Prediction, limit int, scope string) (*Page[*forecast.
 	page.Items = items
 	if page.HasMore {
 		last := rows[len(rows)-1]
-		next := cursor{scope: scope, createdAt: last.CreatedAt, id: last.ID}.encode()
+		next := cursor{createdAt: last.CreatedAt, id: last.ID}.encode(key, scope)
 		page.NextCursor = &next
 	}
 	return page, nil

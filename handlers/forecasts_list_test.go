@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -114,8 +115,12 @@ func TestListParameters(t *testing.T) {
 	if len(first.Items) != 1 || !first.HasMore || first.NextCursor == nil {
 		t.Fatalf("first page: %+v", first)
 	}
-	raw, _ := base64.RawURLEncoding.DecodeString(*first.NextCursor)
-	tampered := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), "country:SYR", "country:UKR", 1)))
+	// The position altered (one microsecond later), its tag kept.
+	payload, tag, _ := strings.Cut(*first.NextCursor, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(payload)
+	micros, id, _ := strings.Cut(string(raw), "|")
+	n, _ := strconv.ParseInt(micros, 10, 64)
+	tampered := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(n+1, 10)+"|"+id)) + "." + tag
 	for name, tc := range map[string]struct {
 		path   string
 		status int

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"geopol/logging"
+	"geopol/validate"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -87,10 +88,23 @@ func (s *Server) recoverPanic(c *gin.Context) {
 }
 
 // strictQuery refuses a query string that does not parse: Go would silently drop the
-// malformed pairs, and a mangled cursor or limit must be an error, never page one.
+// malformed pairs, and a mangled cursor or limit must be an error, never page one. Every
+// parameter name and value but the cursor's must then follow the text rules (valid UTF-8,
+// no control characters but tab, LF and CR): 422 naming the parameter, whichever route
+// reads it.
 func strictQuery(c *gin.Context) {
-	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+	params, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
 		fail(c, ErrBadRequest("The query string is malformed: "+err.Error()+"."))
+		return
+	}
+	// A cursor is opaque and authenticated: whatever it holds, one the server did not make
+	// is the cursor's 400 (decodeCursor), not a text error.
+	delete(params, "cursor")
+	v := &validate.Collector{}
+	v.Query(params)
+	if err := v.Err("A query parameter is invalid."); err != nil {
+		fail(c, err)
 		return
 	}
 	c.Next()

@@ -36,6 +36,7 @@ type Server struct {
 	usage    apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 	abuse    abuseState           // client addresses blocked after failed credentials
 	draining atomic.Bool          // set by Drain when the process begins to shut down
+	cursors  cursorKeys           // the key that authenticates cursors, once read
 }
 
 // now reads the server's clock.

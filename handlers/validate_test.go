@@ -86,7 +86,7 @@ func TestValidationRules(t *testing.T) {
 		{"sample size", "calibration.sample_size", func(m map[string]any) { m["calibration"].(map[string]any)["sample_size"] = -1 }},
 		{"expires in the past", "expires_at", func(m map[string]any) { m["expires_at"] = "2001-01-01T00:00:00Z" }},
 		{"unknown field", "forecast_id", func(m map[string]any) { m["forecast_id"] = "mine" }},
-		{"unknown nested field", "extra", func(m map[string]any) { scen(m, 0)["extra"] = 1 }},
+		{"unknown nested field", "scenarios[0].extra", func(m map[string]any) { scen(m, 0)["extra"] = 1 }},
 		{"wrong type", "probability", func(m map[string]any) { m["probability"] = "high" }},
 		{"wrong nested type", "scenarios.probability", func(m map[string]any) { scen(m, 2)["probability"] = "0.3" }},
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
 )
 
 // FieldError names one invalid input by its JSON path (for example
@@ -58,20 +57,6 @@ func (v *Collector) Add(field, format string, args ...any) {
 func (v *Collector) Unit(field string, x float64) {
 	if math.IsNaN(x) || x < 0 || x > 1 {
 		v.Add(field, "must be between 0 and 1")
-	}
-}
-
-// Text checks that s is valid UTF-8 of min to max characters once surrounding white
-// space is trimmed; min 1 reads as "required".
-func (v *Collector) Text(field, s string, min, max int) {
-	n := utf8.RuneCountInString(strings.TrimSpace(s))
-	switch {
-	case !utf8.ValidString(s):
-		v.Add(field, "must be valid UTF-8")
-	case n < min && min == 1:
-		v.Add(field, "is required")
-	case n < min || n > max:
-		v.Add(field, "must be %d to %d characters", min, max)
 	}
 }
 

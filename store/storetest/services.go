@@ -32,17 +32,32 @@ var pgProbe, redisProbe probe
 // test PostgreSQL server does not answer.
 func RequirePostgres(t testing.TB) {
 	t.Helper()
-	pgProbe.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		db, err := sql.Open("pgx", adminURL())
-		if err == nil {
-			err = db.PingContext(ctx)
-			_ = db.Close()
-		}
-		pgProbe.err = err
-	})
+	pgProbe.once.Do(probePostgres)
 	need(t, pgProbe.err, "PostgreSQL", adminURL(), "TEST_DATABASE_URL")
+}
+
+// PostgresAnswers reports whether the test PostgreSQL server answers, without skipping:
+// for fuzz targets, which check SQLite always and PostgreSQL too when it is there. Under
+// GEOPOL_TEST_SERVICES=required a silent server fails t instead.
+func PostgresAnswers(t testing.TB) bool {
+	t.Helper()
+	if os.Getenv(ServicesEnv) == "required" {
+		RequirePostgres(t)
+		return true
+	}
+	pgProbe.once.Do(probePostgres)
+	return pgProbe.err == nil
+}
+
+func probePostgres() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := sql.Open("pgx", adminURL())
+	if err == nil {
+		err = db.PingContext(ctx)
+		_ = db.Close()
+	}
+	pgProbe.err = err
 }
 
 // RequireRedis skips the test (fails it under GEOPOL_TEST_SERVICES=required) when the
