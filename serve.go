@@ -48,13 +48,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	ops, err := a.startOps(ctx) // METRICS_ADDR
+	if err != nil {
+		return err
+	}
 
 	// Gin's debug mode only prints the route table; the access log covers the rest.
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{
 		Addr: a.cfg.HTTPAddr,
-		Handler: handlers.NewRouter(&handlers.Server{Config: a.cfg, DB: a.db, GDELT: events, Cache: cache, Log: a.log,
-			Limiter: ratelimit.New(cache, a.log)}),
+		Handler: handlers.NewRouter(ops.wire(&handlers.Server{Config: a.cfg, DB: a.db, GDELT: events, Cache: cache, Log: a.log,
+			Limiter: ratelimit.New(cache, a.log)})),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -95,6 +95,10 @@ type Config struct {
 	LogLevel slog.Level
 	LogJSON  bool
 
+	// MetricsAddr is the address of the Prometheus listener (GET /metrics) that serve
+	// starts next to the API; empty serves no metrics.
+	MetricsAddr string
+
 	// Warnings are what Load noticed but did not refuse: keys of the .env file that
 	// geopol does not know. LogWarnings writes them once a logger exists.
 	Warnings []Warning
@@ -165,6 +169,7 @@ var Keys = []Key{
 	{Name: "calibration_max_change", Default: 0.25},
 	{Name: "log_level", Default: "info"},
 	{Name: "log_json", Default: false},
+	{Name: "metrics_addr", Default: ""},
 }
 
 // Options says where to look for files. Empty fields mean the defaults: config.yaml
@@ -404,6 +409,12 @@ func build(v *viper.Viper) (*Config, error) {
 	} else {
 		c.LogJSON = b
 	}
+	c.MetricsAddr = strings.TrimSpace(v.GetString("metrics_addr"))
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("metrics_addr", "must be host:port or :port such as 127.0.0.1:9090 (empty: no metrics listener), got %q", c.MetricsAddr)
+		}
+	}
 	if len(problems) > 0 {
 		// One line, naming each offending key, so start-up logs show it whole.
 		return nil, errors.New("invalid configuration: " + strings.Join(problems, "; "))
@@ -422,6 +433,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("gdelt_db_path", c.GDELTDBPath),
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.Bool("admin_routes", c.AdminToken != ""),
+		slog.String("metrics_addr", c.MetricsAddr),
 	)
 }
 

@@ -64,6 +64,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// Only TRUSTED_PROXIES may name the client address (X-Forwarded-For); by default it is
 	// the socket peer. Config validated the list.
 	_ = r.SetTrustedProxies(s.Config.TrustedProxies)
+	r.Use(observeRequests) // Prometheus: first, so its time covers everything
 	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
