@@ -114,7 +114,8 @@ type Warning struct {
 
 // ComposeKeys are the .env keys that only compose.yaml reads (.env is shared with
 // Docker Compose): Load ignores them without a warning.
-var ComposeKeys = []string{"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "GEOPOL_PORT", "GDELT_LASTUPDATE_URL"}
+var ComposeKeys = []string{"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "GEOPOL_PORT", "GDELT_LASTUPDATE_URL",
+	"GEOPOL_METRICS_PORT"}
 
 // LogWarnings writes one WARN line per warning: the file, the key and, when one is
 // close, the key probably meant.
