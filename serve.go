@@ -48,7 +48,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ops, err := a.startOps(ctx) // METRICS_ADDR
+	ops, err := a.startOps(ctx) // the live stream and METRICS_ADDR
 	if err != nil {
 		return err
 	}

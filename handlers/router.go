@@ -17,6 +17,7 @@ import (
 	"geopol/gdelt"
 	"geopol/ratelimit"
 	"geopol/store"
+	"geopol/stream"
 )
 
 // Server holds what the handlers need. It is built once in main and wired in NewRouter.
@@ -31,6 +32,9 @@ type Server struct {
 	Now func() time.Time
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
+	// Stream is the live event stream: the writes publish to it and GET /stream reads
+	// it. Nil disables both (the route answers 503).
+	Stream *stream.Hub
 
 	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 	abuse abuseState           // client addresses blocked after failed credentials
@@ -107,6 +111,7 @@ func NewRouter(s *Server) *gin.Engine {
 	get(keyed, "/events", s.listEvents)
 	get(keyed, "/events/:gdelt_id", s.getEvent)
 	get(keyed, "/ingest-runs", s.listIngestRuns)
+	get(keyed, "/stream", s.streamEvents)
 
 	// What dashboards ask for and geopol does not hold: 501, never another route's 404.
 	get(v1, "/calibration/polymarket", notProvided(noMarkets))
