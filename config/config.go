@@ -98,6 +98,8 @@ type Config struct {
 	// MetricsAddr is the address of the Prometheus listener (GET /metrics) that serve
 	// starts next to the API; empty serves no metrics.
 	MetricsAddr string
+	// ScorecardPublic serves the HTML scorecard page (/scorecard) without an API key.
+	ScorecardPublic bool
 
 	// Warnings are what Load noticed but did not refuse: keys of the .env file that
 	// geopol does not know. LogWarnings writes them once a logger exists.
@@ -171,6 +173,7 @@ var Keys = []Key{
 	{Name: "log_level", Default: "info"},
 	{Name: "log_json", Default: false},
 	{Name: "metrics_addr", Default: ""},
+	{Name: "scorecard_public", Default: false},
 }
 
 // Options says where to look for files. Empty fields mean the defaults: config.yaml
@@ -415,6 +418,11 @@ func build(v *viper.Viper) (*Config, error) {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 			bad("metrics_addr", "must be host:port or :port such as 127.0.0.1:9090 (empty: no metrics listener), got %q", c.MetricsAddr)
 		}
+	}
+	if b, err := parseBool(v.Get("scorecard_public")); err != nil {
+		bad("scorecard_public", "must be true or false")
+	} else {
+		c.ScorecardPublic = b
 	}
 	if len(problems) > 0 {
 		// One line, naming each offending key, so start-up logs show it whole.

@@ -89,6 +89,7 @@ func NewRouter(s *Server) *gin.Engine {
 	v1 := r.Group("/api/v1")
 	get(v1, "/health", s.health)
 	get(v1, "/openapi.json", serveStatic(docs.spec))
+	get(v1, "/docs", serveStatic(docs.page))
 
 	// API key, then the key's rate budget.
 	keyed := v1.Group("", s.guardCredentials(limiter), s.authenticate, s.rateLimit(limiter))
@@ -106,12 +107,22 @@ func NewRouter(s *Server) *gin.Engine {
 	get(keyed, "/globe/arcs", s.arcs)
 	get(keyed, "/globe/deltas", s.riskDeltas)
 	get(keyed, "/calibration/scorecard", s.scorecard)
+	get(keyed, "/calibration/reliability.svg", s.reliabilitySVG)
 	get(keyed, "/calibration/weights", s.listWeights)
 	get(keyed, "/calibration/weights/:code", s.lookupWeight)
 	get(keyed, "/events", s.listEvents)
 	get(keyed, "/events/:gdelt_id", s.getEvent)
 	get(keyed, "/ingest-runs", s.listIngestRuns)
 	get(keyed, "/stream", s.streamEvents)
+	get(keyed, "/export/forecasts", s.exportForecasts)
+	get(keyed, "/export/outcomes", s.exportOutcomes)
+
+	// The scorecard page people read: public with SCORECARD_PUBLIC, else keyed.
+	if s.Config.ScorecardPublic {
+		get(&r.RouterGroup, "/scorecard", s.scorecardPage)
+	} else {
+		get(r.Group("", s.guardCredentials(limiter), s.authenticate, s.rateLimit(limiter)), "/scorecard", s.scorecardPage)
+	}
 
 	// What dashboards ask for and geopol does not hold: 501, never another route's 404.
 	get(v1, "/calibration/polymarket", notProvided(noMarkets))

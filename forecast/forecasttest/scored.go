@@ -6,6 +6,7 @@ package forecasttest
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -32,6 +33,10 @@ type Options struct {
 	Now time.Time
 	// Batch is the number of rows per INSERT (default 500).
 	Batch int
+	// Exponent, when above 1, raises the (uniform) probabilities to it, so that
+	// unlikely events dominate, as in real geopolitical forecasting, and the top bins
+	// of the reliability diagram are sparse.
+	Exponent float64
 }
 
 // Seed stores o.N random valid forecasts (forecast.RandomForecasts of o.Seed) and their
@@ -83,6 +88,10 @@ func SeedErr(ctx context.Context, db *gorm.DB, o Options) ([]string, error) {
 			created := o.Now.Add(-time.Duration(o.N-i) * step)
 			id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "forecasttest\x00%d\x00%d", o.Seed, i)).String()
 			req.Question = fmt.Sprintf("Will tracked event %d of seed %d happen within the horizon?", i, o.Seed)
+			if o.Exponent > 1 {
+				p := math.Round(math.Pow(*req.Probability, o.Exponent)*1e6) / 1e6
+				req.Probability = &p
+			}
 			row, err := req.Row(id, created)
 			if err != nil {
 				return nil, err
