@@ -394,7 +394,7 @@ func (s *Server) outcomeChunk(c *gin.Context, req *exportRequest, last int64) ([
 	defer cancel()
 	q := s.DB.WithContext(ctx).Table("outcome_records AS o").
 		Joins("JOIN predictions AS p ON p.id = o.prediction_id").
-		Select("o.*, p.created_at AS p_created_at, p.probability AS p_probability, p.category AS p_category, " +
+		Select("o.*, p.created_at AS p_created_at, p.probability AS p_probability, p.category AS p_category, "+
 			"p.country_iso AS p_country_iso, p.cameo_root_code AS p_cameo_root_code").
 		Where("o.id > ? AND o.id <= ?", last, req.maxID)
 	q = filterForecasts(q, "p.", req.filter)

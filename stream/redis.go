@@ -297,4 +297,3 @@ func OpenRedis(redisURL string) (*redis.Client, error) {
 	opts.MaxRetries = 1
 	return redis.NewClient(opts), nil
 }
-
