@@ -33,7 +33,11 @@ VOLUME ["/data"]
 EXPOSE 8000
 USER nonroot:nonroot
 
-# No HEALTHCHECK: the image has no shell or HTTP client and geopol has no
-# health subcommand. Probe GET /api/v1/health from outside the container.
+# The image has no shell or HTTP client: geopol probes itself (exec form).
+# `geopol health` exits 0 when the API on HTTP_ADDR answers its readiness (or
+# health) route with 2xx. Containers that run another command (migrate, ingest)
+# should disable it, as compose.yaml does.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["/geopol", "health", "--timeout", "4s"]
 ENTRYPOINT ["/geopol"]
 CMD ["serve"]

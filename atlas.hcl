@@ -7,7 +7,7 @@
 # it and passes --var pg_dev_url when ATLAS_PG_URL points elsewhere.
 variable "pg_dev_url" {
   type    = string
-  default = "postgres://root@127.0.0.1:5432/atlas_dev?sslmode=disable&search_path=public"
+  default = "postgres://postgres@127.0.0.1:5432/atlas_dev?sslmode=disable&search_path=public"
 }
 
 # Desired schema = what GORM would create from ./models, printed as SQL by the

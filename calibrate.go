@@ -46,6 +46,7 @@ func calibrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	a.announceCalibration(rep) // calibration.updated on the API's live stream, with REDIS_URL
 	fmt.Fprintf(stdout, "%d resolved forecast(s) with llm and tkg probabilities\n", rep.Samples)
 	for _, d := range rep.Decisions {
 		state := "applied"

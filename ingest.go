@@ -66,6 +66,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer a.close()
 	db, log := a.db, a.log
+	a.announceIngestRuns() // ingest.completed on the API's live stream, with REDIS_URL
 	events, err := a.openEvents(ctx)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ Usage:
                           (rule: see README; --now may not be later than the current time)
   geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
   geopol apikey create --client NAME | list | revoke PREFIX|ID   manage API keys
+  geopol health [--url BASE]   exit 0 when the API on this host is ready (Docker HEALTHCHECK)
   geopol help             show this text (COMMAND --help: that command's usage)
 
 Configuration comes from config.yaml, then .env, then environment variables
@@ -78,6 +79,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"calibrate": calibrateCmd,
 	"ingest":    ingestCmd,
 	"apikey":    apikeyCmd,
+	"health":    healthCmd,
 }
 
 // signalContext is cancelled by SIGINT or SIGTERM: serve drains requests, ingest

@@ -52,6 +52,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	ops, err := a.startOps(ctx) // the live stream and METRICS_ADDR
+	if err != nil {
+		return err
+	}
 
 	// Gin's debug mode only prints the route table; the access log covers the rest.
 	gin.SetMode(gin.ReleaseMode)
@@ -59,7 +63,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Limiter: ratelimit.New(cache, a.log)}
 	srv := &http.Server{
 		Addr:    a.cfg.HTTPAddr,
-		Handler: handlers.NewRouter(api),
+		Handler: handlers.NewRouter(ops.wire(api)),
 		// Bounded timeouts: a slow or idle client cannot hold a connection forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

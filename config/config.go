@@ -104,6 +104,12 @@ type Config struct {
 	LogLevel slog.Level
 	LogJSON  bool
 
+	// MetricsAddr is the address of the Prometheus listener (GET /metrics) that serve
+	// starts next to the API; empty serves no metrics.
+	MetricsAddr string
+	// ScorecardPublic serves the HTML scorecard page (/scorecard) without an API key.
+	ScorecardPublic bool
+
 	// Warnings are what Load noticed but did not refuse: keys of the .env file that
 	// geopol does not know. LogWarnings writes them once a logger exists.
 	Warnings []Warning
@@ -119,7 +125,8 @@ type Warning struct {
 
 // ComposeKeys are the .env keys that only compose.yaml reads (.env is shared with
 // Docker Compose): Load ignores them without a warning.
-var ComposeKeys = []string{"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "GEOPOL_PORT", "GDELT_LASTUPDATE_URL"}
+var ComposeKeys = []string{"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "GEOPOL_PORT", "GDELT_LASTUPDATE_URL",
+	"GEOPOL_METRICS_PORT"}
 
 // LogWarnings writes one WARN line per warning: the file, the key and, when one is
 // close, the key probably meant.
@@ -177,6 +184,8 @@ var Keys = []Key{
 	{Name: "shutdown_timeout", Default: "20s"},
 	{Name: "log_level", Default: "info"},
 	{Name: "log_json", Default: false},
+	{Name: "metrics_addr", Default: ""},
+	{Name: "scorecard_public", Default: false},
 }
 
 // Options says where to look for files. Empty fields mean the defaults: config.yaml
@@ -422,6 +431,17 @@ func build(v *viper.Viper) (*Config, error) {
 	} else {
 		c.LogJSON = b
 	}
+	c.MetricsAddr = strings.TrimSpace(v.GetString("metrics_addr"))
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("metrics_addr", "must be host:port or :port such as 127.0.0.1:9090 (empty: no metrics listener), got %q", c.MetricsAddr)
+		}
+	}
+	if b, err := parseBool(v.Get("scorecard_public")); err != nil {
+		bad("scorecard_public", "must be true or false")
+	} else {
+		c.ScorecardPublic = b
+	}
 	if len(problems) > 0 {
 		// One line, naming each offending key, so start-up logs show it whole.
 		return nil, errors.New("invalid configuration: " + strings.Join(problems, "; "))
@@ -440,6 +460,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("gdelt_db_path", c.GDELTDBPath),
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.Bool("admin_routes", c.AdminToken != ""),
+		slog.String("metrics_addr", c.MetricsAddr),
 	)
 }
 

@@ -182,6 +182,7 @@ func (s *Server) calibrate(c *gin.Context) {
 		return
 	}
 	s.bump(c, calibrationGeneration)
+	s.announceCalibration(rep)
 	logger(c).Info("calibration run", "actor", "admin", "samples", rep.Samples, "applied", rep.Applied, "refused", rep.Refused, "force", req.Force)
 	writeJSON(c, http.StatusOK, rep, "no-store")
 }

@@ -69,6 +69,7 @@ func (s *Server) createForecast(c *gin.Context) {
 		scopes = append(scopes, "country:"+*row.CountryISO)
 	}
 	s.bump(c, scopes...)
+	s.announceForecast(resp)
 	c.Header("Location", "/api/v1/forecasts/"+row.ID)
 	writeJSON(c, http.StatusCreated, resp, "no-store")
 }

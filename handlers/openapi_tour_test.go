@@ -92,6 +92,7 @@ func TestOpenAPITour(t *testing.T) {
 		tourDashboard(t, expect)
 		tourOutcomes(t, e, expect, id)
 		tourAdmin(t, e, expect)
+		tourOps(t, e, expect)
 
 		for path, item := range mustContract(t).doc.Paths.Map() {
 			for method, op := range item.Operations() {

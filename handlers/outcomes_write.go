@@ -36,6 +36,7 @@ func (s *Server) createOutcome(c *gin.Context) {
 		return
 	}
 	s.bump(c, calibrationGeneration)
+	s.announceOutcome(row, false)
 	logger(c).Info("forecast resolved", "forecast_id", row.PredictionID, "status", row.Status, "outcome", row.Outcome)
 	writeOutcome(c, http.StatusCreated, row)
 }
@@ -115,6 +116,7 @@ func (s *Server) correctOutcome(c *gin.Context) {
 		return
 	}
 	s.bump(c, calibrationGeneration)
+	s.announceOutcome(&row, true)
 	logger(c).Info("outcome corrected", "actor", "admin", "forecast_id", id, "status", row.Status, "outcome", row.Outcome)
 	writeOutcome(c, http.StatusOK, &row)
 }

@@ -18,6 +18,7 @@ import (
 	"geopol/gdelt"
 	"geopol/ratelimit"
 	"geopol/store"
+	"geopol/stream"
 )
 
 // Server holds what the handlers need. It is built once in main and wired in NewRouter.
@@ -32,6 +33,9 @@ type Server struct {
 	Now func() time.Time
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
+	// Stream is the live event stream: the writes publish to it and GET /stream reads
+	// it. Nil disables both (the route answers 503).
+	Stream *stream.Hub
 
 	usage    apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 	abuse    abuseState           // client addresses blocked after failed credentials
@@ -67,6 +71,7 @@ func NewRouter(s *Server) *gin.Engine {
 	// Only TRUSTED_PROXIES may name the client address (X-Forwarded-For); by default it is
 	// the socket peer. Config validated the list.
 	_ = r.SetTrustedProxies(s.Config.TrustedProxies)
+	r.Use(observeRequests) // Prometheus: first, so its time covers everything
 	r.Use(requestID, s.accessLog, s.recoverPanic, securityHeaders, s.closeWhenDraining, renderErrors, s.cors, strictQuery, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		writeProblem(c, ErrNotFound("No route matches "+c.Request.Method+" "+c.Request.URL.Path+"."))
@@ -89,6 +94,7 @@ func NewRouter(s *Server) *gin.Engine {
 	get(v1, "/livez", s.livez)
 	get(v1, "/readyz", s.readyz)
 	get(v1, "/openapi.json", serveStatic(docs.spec))
+	get(v1, "/docs", serveStatic(docs.page))
 
 	// API key, then the key's rate budget.
 	keyed := v1.Group("", s.guardCredentials(limiter), s.authenticate, s.rateLimit(limiter))
@@ -106,11 +112,22 @@ func NewRouter(s *Server) *gin.Engine {
 	get(keyed, "/globe/arcs", s.arcs)
 	get(keyed, "/globe/deltas", s.riskDeltas)
 	get(keyed, "/calibration/scorecard", s.scorecard)
+	get(keyed, "/calibration/reliability.svg", s.reliabilitySVG)
 	get(keyed, "/calibration/weights", s.listWeights)
 	get(keyed, "/calibration/weights/:code", s.lookupWeight)
 	get(keyed, "/events", s.listEvents)
 	get(keyed, "/events/:gdelt_id", s.getEvent)
 	get(keyed, "/ingest-runs", s.listIngestRuns)
+	get(keyed, "/stream", s.streamEvents)
+	get(keyed, "/export/forecasts", s.exportForecasts)
+	get(keyed, "/export/outcomes", s.exportOutcomes)
+
+	// The scorecard page people read: public with SCORECARD_PUBLIC, else keyed.
+	if s.Config.ScorecardPublic {
+		get(&r.RouterGroup, "/scorecard", s.scorecardPage)
+	} else {
+		get(r.Group("", s.guardCredentials(limiter), s.authenticate, s.rateLimit(limiter)), "/scorecard", s.scorecardPage)
+	}
 
 	// What dashboards ask for and geopol does not hold: 501, never another route's 404.
 	get(v1, "/calibration/polymarket", notProvided(noMarkets))
