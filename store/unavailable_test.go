@@ -161,7 +161,11 @@ func TestIsUnavailablePostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
+		// The connection goes back to the pool: leave no timeout on it for later statements.
+		defer func() {
+			_, _ = conn.ExecContext(context.Background(), "RESET statement_timeout")
+			conn.Close()
+		}()
 		if _, err := conn.ExecContext(ctx, "SET statement_timeout = 50"); err != nil {
 			t.Fatal(err)
 		}
