@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,6 +18,8 @@ import (
 type Cache interface {
 	// Get returns the value and true, or nil and false on a miss.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
+	// GetMulti returns the values of keys in one round trip, nil for each miss.
+	GetMulti(ctx context.Context, keys ...string) ([][]byte, error)
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	Delete(ctx context.Context, keys ...string) error
 	Ping(ctx context.Context) error
@@ -36,17 +39,31 @@ func OpenCache(redisURL, prefix string) (Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	// Short timeouts: a slow or absent Redis must cost a request milliseconds, after
-	// which the handler falls back to the database.
-	opts.DialTimeout = 2 * time.Second
-	opts.ReadTimeout = 500 * time.Millisecond
-	opts.WriteTimeout = 500 * time.Millisecond
-	opts.MaxRetries = 1
-	// One dial attempt per command (go-redis defaults to 5 with 100 ms pauses): when
-	// Redis is down, requests fall back to the database without waiting half a second.
+	// Short timeouts: a slow Redis costs the requests in flight at most this much; the
+	// first failure opens the circuit breaker, and later requests do not call Redis.
+	opts.DialTimeout = 500 * time.Millisecond
+	opts.ReadTimeout = 300 * time.Millisecond
+	opts.WriteTimeout = 300 * time.Millisecond
+	// No retries and one dial attempt per command (go-redis defaults to 3 retries and 5
+	// dials with pauses): a failed call is a cache miss at once, and the breaker decides
+	// when Redis is tried again.
+	opts.MaxRetries = -1
 	opts.DialerRetries = 1
-	return &RedisCache{Client: redis.NewClient(opts), prefix: prefix}, nil
+	c := &RedisCache{Client: redis.NewClient(opts), prefix: prefix, done: make(chan struct{}), log: slog.Default()}
+	return c, nil
 }
+
+// Circuit breaker timing: while open, a background probe pings Redis every
+// breakerProbeEvery (each ping bounded by breakerProbeTimeout), and the first answer
+// closes it, so Redis is used again within about breakerProbeEvery of its return.
+const (
+	breakerProbeEvery   = 200 * time.Millisecond
+	breakerProbeTimeout = 300 * time.Millisecond
+)
+
+// ErrCacheUnavailable is what a RedisCache returns, without calling Redis, while its
+// circuit breaker is open (Redis failed and has not answered a probe since).
+var ErrCacheUnavailable = errors.New("redis unreachable: cache skipped until it answers again")
 
 func init() {
 	// go-redis prints pool errors (every failed dial while Redis is down) with the
@@ -61,10 +78,70 @@ func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
-// RedisCache is the Redis-backed Cache.
+// RedisCache is the Redis-backed Cache, behind a circuit breaker: the first connection
+// failure opens it, every call then fails at once with ErrCacheUnavailable (callers fall
+// back to the database) and a single background probe pings Redis until it answers,
+// which closes it again. No request waits on a dial or read timeout while Redis is
+// known to be down.
 type RedisCache struct {
 	Client *redis.Client
 	prefix string
+	log    *slog.Logger
+
+	open      atomic.Bool // the breaker: Redis is skipped while set
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close: stops a running probe
+}
+
+// SetLogger sets where the breaker reports outages and recoveries (slog's default
+// logger otherwise).
+func (c *RedisCache) SetLogger(log *slog.Logger) {
+	if log != nil {
+		c.log = log
+	}
+}
+
+// Available reports whether the breaker is closed, i.e. Redis is worth calling.
+func (c *RedisCache) Available() bool { return !c.open.Load() }
+
+// Observe feeds the result of a Redis call made outside this type (the rate limiter's)
+// to the breaker; it returns err. Misses, Redis's own error replies and a caller's
+// cancellation say nothing about reachability; any other error opens the breaker.
+func (c *RedisCache) Observe(err error) error {
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var reply redis.Error
+	if errors.As(err, &reply) {
+		return err
+	}
+	if c.open.CompareAndSwap(false, true) {
+		c.log.Warn("redis unreachable: serving from the database and limiting in-process until it answers again",
+			"error", err.Error())
+		go c.probe()
+	}
+	return err
+}
+
+// probe pings Redis until it answers (closing the breaker) or the cache is closed.
+func (c *RedisCache) probe() {
+	t := time.NewTicker(breakerProbeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), breakerProbeTimeout)
+		err := c.Client.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			c.open.Store(false)
+			c.log.Info("redis answers again: cache and shared rate limits back in use")
+			return
+		}
+	}
 }
 
 // Prefix is the namespace every key of this cache is stored under.
@@ -72,19 +149,43 @@ func (c *RedisCache) Prefix() string { return c.prefix }
 
 // Get implements Cache.
 func (c *RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if !c.Available() {
+		return nil, false, ErrCacheUnavailable
+	}
 	b, err := c.Client.Get(ctx, c.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, c.Observe(err)
 	}
 	return b, true, nil
 }
 
+// GetMulti implements Cache with one MGET.
+func (c *RedisCache) GetMulti(ctx context.Context, keys ...string) ([][]byte, error) {
+	if !c.Available() {
+		return nil, ErrCacheUnavailable
+	}
+	vals, err := c.Client.MGet(ctx, c.full(keys)...).Result()
+	if err != nil {
+		return nil, c.Observe(err)
+	}
+	out := make([][]byte, len(keys))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			out[i] = []byte(s)
+		}
+	}
+	return out, nil
+}
+
 // Set implements Cache.
 func (c *RedisCache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return c.Client.Set(ctx, c.prefix+key, value, ttl).Err()
+	if !c.Available() {
+		return ErrCacheUnavailable
+	}
+	return c.Observe(c.Client.Set(ctx, c.prefix+key, value, ttl).Err())
 }
 
 // Delete implements Cache.
@@ -92,21 +193,38 @@ func (c *RedisCache) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	if !c.Available() {
+		return ErrCacheUnavailable
+	}
+	return c.Observe(c.Client.Del(ctx, c.full(keys)...).Err())
+}
+
+func (c *RedisCache) full(keys []string) []string {
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = c.prefix + k
 	}
-	return c.Client.Del(ctx, full...).Err()
+	return full
 }
 
-// Ping implements Cache.
-func (c *RedisCache) Ping(ctx context.Context) error { return c.Client.Ping(ctx).Err() }
+// Ping implements Cache. It asks Redis even while the breaker is open (health reports
+// the truth), and an answer closes the breaker.
+func (c *RedisCache) Ping(ctx context.Context) error {
+	if err := c.Client.Ping(ctx).Err(); err != nil {
+		return c.Observe(err)
+	}
+	c.open.Store(false)
+	return nil
+}
 
 // Kind implements Cache.
 func (c *RedisCache) Kind() string { return "redis" }
 
 // Close implements Cache.
-func (c *RedisCache) Close() error { return c.Client.Close() }
+func (c *RedisCache) Close() error {
+	c.closeOnce.Do(func() { close(c.done) })
+	return c.Client.Close()
+}
 
 // MemoryCache is an in-process Cache with per-entry TTLs and a bound on entries.
 // It serves a single process; several API processes need Redis to share entries
@@ -142,6 +260,15 @@ func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	return e.value, true, nil
+}
+
+// GetMulti implements Cache.
+func (c *MemoryCache) GetMulti(ctx context.Context, keys ...string) ([][]byte, error) {
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i], _, _ = c.Get(ctx, k)
+	}
+	return out, nil
 }
 
 // Set implements Cache. Values are copied, so callers may reuse their buffers.
