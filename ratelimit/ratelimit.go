@@ -1,12 +1,15 @@
 // Package ratelimit is geopol's per-key request budget: the generic cell rate algorithm
-// (GCRA) in Redis, shared by every API process, with an in-process limiter of the same
-// arithmetic that takes over when there is no Redis or it is unreachable.
+// (GCRA) in Redis, shared by every API process, spent locally from small leases so that
+// most requests cost no Redis call, with an in-process limiter of the same arithmetic
+// that takes over when there is no Redis or it is unreachable.
 package ratelimit
 
 import (
 	"context"
 	"log/slog"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -14,10 +17,16 @@ import (
 	"geopol/store"
 )
 
-// redisRetryInterval is how long the limiter stays in-process after Redis failed
-// before it tries Redis again, so an outage costs one failed call per interval rather
-// than one per request.
-const redisRetryInterval = 5 * time.Second
+const (
+	// leaseTTL bounds how long tokens taken from Redis may wait in a process before they
+	// are spent; unspent ones are dropped then, so a lease never adds to a later burst.
+	leaseTTL = time.Second
+	// leaseBurstShare caps a lease at Burst/leaseBurstShare tokens, so the tokens that
+	// processes hold unspent are a small share of a key's budget.
+	leaseBurstShare = 10
+	// maxLeases bounds the per-key lease table of a process.
+	maxLeases = 100_000
+)
 
 // Limit is a GCRA budget: Rate requests per Period, at most Burst at once.
 type Limit = redis_rate.Limit
@@ -33,20 +42,48 @@ type Result struct {
 }
 
 // Limiter enforces per-key budgets with the generic cell rate algorithm (GCRA).
-// With Redis the state lives there, so every API process sharing it shares each
-// key's budget. Without Redis, or while Redis is unreachable, an in-process limiter
-// with the same algorithm and limits takes over: each process then enforces the full
-// budget on its own, so a key may get up to N times its budget across N processes,
-// but never an unlimited one.
+//
+// With Redis the state lives there, so every API process sharing it shares each key's
+// budget. A process does not ask Redis for every request: it takes a lease of up to
+// what it spent in the last second (at most Burst/10 tokens) in one call, spends it
+// locally for at most a second, and remembers a refusal until its Retry-After. Tokens
+// are always taken from the shared budget before they are spent, so N processes never
+// admit more than the budget; what they may lose is the unspent part of their leases,
+// at most N * Burst/10 tokens when a client stops. A key with a burst under 20 has
+// leases of one token: every admitted request is one Redis call, as without leases.
+//
+// Without Redis, or while it is unreachable (the cache's circuit breaker is open), an
+// in-process limiter with the same algorithm and limits takes over: each process then
+// enforces the full budget on its own, so a key may get up to N times its budget across
+// N processes, but never an unlimited one.
 type Limiter struct {
-	redis  *redis_rate.Limiter // nil when no Redis is configured
+	cache  *store.RedisCache   // nil when no Redis is configured
+	redis  *redis_rate.Limiter // over cache's client
 	prefix string              // the cache's key prefix, so budgets share its namespace
 	local  *localLimiter
 	log    *slog.Logger
 
-	mu        sync.Mutex
-	downUntil time.Time // Redis is skipped until then after a failure
-	degraded  bool
+	mu       sync.Mutex
+	leases   map[string]*lease
+	degraded atomic.Bool // the in-process limiter decides (logged once per outage)
+}
+
+// lease is one process's share of one key's budget.
+type lease struct {
+	mu sync.Mutex
+	// tokens were taken from Redis and not spent yet; they may be spent until expires.
+	tokens  int
+	expires time.Time
+	// remaining and resetAt are Redis's view at the last grant.
+	remaining int
+	resetAt   time.Time
+	// deniedUntil is Redis's Retry-After of the last refusal: no token exists before.
+	deniedUntil time.Time
+	// inflight is closed when the Redis call under way for this key returns.
+	inflight chan struct{}
+	// Admitted requests in the current and the previous second, to size the next lease.
+	window       time.Time
+	count, prior int
 }
 
 // New returns a limiter backed by the Redis behind cache, or an in-process one when cache
@@ -55,49 +92,138 @@ func New(cache store.Cache, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	l := &Limiter{local: newLocalLimiter(100_000), log: log}
+	l := &Limiter{local: newLocalLimiter(100_000), log: log, leases: map[string]*lease{}}
 	if rc, ok := cache.(*store.RedisCache); ok {
-		l.redis, l.prefix = redis_rate.NewLimiter(rc.Client), rc.Prefix()
+		l.cache, l.redis, l.prefix = rc, redis_rate.NewLimiter(rc.Client), rc.Prefix()
 	}
 	return l
 }
 
 // Allow spends one request of key's budget lim.
 func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
-	if l.redis != nil && l.useRedis() {
-		res, err := l.redis.Allow(ctx, l.prefix+key, lim)
-		if err == nil {
-			l.redisUp()
-			return Result{Allowed: res.Allowed > 0, Remaining: res.Remaining,
-				RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
+	if l.cache == nil {
+		return l.local.allow(key, lim, time.Now())
+	}
+	le := l.lease(key)
+	for {
+		if !l.cache.Available() {
+			return l.fallback(key, lim, store.ErrCacheUnavailable)
 		}
-		l.redisDown(err)
+		le.mu.Lock()
+		now := time.Now()
+		if le.tokens > 0 && now.Before(le.expires) {
+			le.tokens--
+			le.admitted(now)
+			res := Result{Allowed: true, Remaining: le.remaining + le.tokens, RetryAfter: -1, ResetAfter: le.resetAt.Sub(now)}
+			le.mu.Unlock()
+			return res
+		}
+		if now.Before(le.deniedUntil) {
+			res := Result{Allowed: false, RetryAfter: le.deniedUntil.Sub(now), ResetAfter: max(le.resetAt.Sub(now), 0)}
+			le.mu.Unlock()
+			return res
+		}
+		if wait := le.inflight; wait != nil {
+			// Another request of this process is asking Redis for this key: share its
+			// answer rather than ask again.
+			le.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return l.fallback(key, lim, ctx.Err())
+			}
+		}
+		want := le.want(lim)
+		done := make(chan struct{})
+		le.inflight = done
+		le.mu.Unlock()
+
+		res, err := l.redis.AllowAtMost(ctx, l.prefix+key, lim, want)
+
+		le.mu.Lock()
+		le.inflight = nil
+		close(done)
+		if err != nil {
+			le.mu.Unlock()
+			return l.fallback(key, lim, l.cache.Observe(err))
+		}
+		l.redisUp()
+		now = time.Now()
+		le.resetAt = now.Add(res.ResetAfter)
+		le.remaining = res.Remaining
+		if res.Allowed == 0 {
+			le.deniedUntil = now.Add(res.RetryAfter)
+			out := Result{Allowed: false, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
+			le.mu.Unlock()
+			return out
+		}
+		if !now.Before(le.expires) {
+			le.tokens = 0
+		}
+		le.tokens += res.Allowed - 1
+		le.expires = now.Add(leaseTTL)
+		le.admitted(now)
+		out := Result{Allowed: true, Remaining: res.Remaining + le.tokens, RetryAfter: -1, ResetAfter: res.ResetAfter}
+		le.mu.Unlock()
+		return out
+	}
+}
+
+// admitted counts one admitted request in the per-second window.
+func (le *lease) admitted(now time.Time) {
+	switch d := now.Sub(le.window); {
+	case d >= 2*time.Second:
+		le.window, le.prior, le.count = now, 0, 0
+	case d >= time.Second:
+		le.window, le.prior, le.count = now, le.count, 0
+	}
+	le.count++
+}
+
+// want is the size of the next lease: what this process admitted for the key in the
+// last second, at least one token and at most Burst/leaseBurstShare.
+func (le *lease) want(lim Limit) int {
+	n := max(le.prior, le.count)
+	return max(min(n, lim.Burst/leaseBurstShare), 1)
+}
+
+// lease returns key's lease, creating it; the table forgets idle keys when full.
+func (l *Limiter) lease(key string) *lease {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	le, ok := l.leases[key]
+	if ok {
+		return le
+	}
+	if len(l.leases) >= maxLeases {
+		now := time.Now()
+		for k, v := range l.leases {
+			v.mu.Lock()
+			idle := v.inflight == nil && !now.Before(v.expires) && !now.Before(v.deniedUntil)
+			v.mu.Unlock()
+			if idle {
+				delete(l.leases, k)
+			}
+		}
+	}
+	le = &lease{}
+	l.leases[key] = le
+	return le
+}
+
+// fallback decides in-process while Redis cannot be used, saying so once per outage (a
+// request cancelled by its client says nothing about Redis).
+func (l *Limiter) fallback(key string, lim Limit, err error) Result {
+	if !errors.Is(err, context.Canceled) && l.degraded.CompareAndSwap(false, true) {
+		l.log.Warn("rate limiting in-process: Redis is unreachable; each API process now enforces the limits alone",
+			"error", err.Error())
 	}
 	return l.local.allow(key, lim, time.Now())
 }
 
-func (l *Limiter) useRedis() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return time.Now().After(l.downUntil)
-}
-
-func (l *Limiter) redisDown(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.downUntil = time.Now().Add(redisRetryInterval)
-	if !l.degraded {
-		l.degraded = true
-		l.log.Warn("rate limiting in-process: Redis is unreachable; each API process now enforces the limits alone",
-			"error", err.Error())
-	}
-}
-
 func (l *Limiter) redisUp() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.degraded {
-		l.degraded = false
+	if l.degraded.Load() && l.degraded.CompareAndSwap(true, false) {
 		l.log.Info("rate limiting through Redis again")
 	}
 }
