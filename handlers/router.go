@@ -32,6 +32,7 @@ type Server struct {
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
 
+	keys  apikey.KeyCache      // valid keys this process knows (zero value ready)
 	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 }
 
