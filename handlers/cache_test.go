@@ -108,7 +108,7 @@ func TestForecastIsServedFromCache(t *testing.T) {
 	if again := e.do(http.MethodGet, path, nil).Body.String(); again != first {
 		t.Fatal("second read did not come from the cache")
 	}
-	if err := e.cache.Delete(context.Background(), "v2:forecast:"+created.ForecastID); err != nil {
+	if err := e.cache.Delete(context.Background(), "v3:forecast:"+created.ForecastID); err != nil {
 		t.Fatal(err)
 	}
 	if fresh := decode[forecast.ForecastResponse](t, e.do(http.MethodGet, path, nil)); fresh.Question != "Changed behind the cache?" {
