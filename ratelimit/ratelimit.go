@@ -6,8 +6,8 @@ package ratelimit
 
 import (
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
