@@ -79,7 +79,7 @@ func (s *Server) loadForecast(c *gin.Context, id string) (*forecast.ForecastResp
 		return nil, nil, err
 	}
 	var resp *forecast.ForecastResponse
-	b, err := s.cachedJSON(c, plainKey("forecast:"+id), s.Config.CacheTTLForecast, func() (any, error) {
+	b, err := s.cachedJSON(c, immutableKey("forecast:"+id), s.Config.CacheTTLForecast, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		row, err := findForecast(s.DB.WithContext(ctx), id)

@@ -89,13 +89,37 @@ type cached struct {
 // cacheKey names a cached response. A scoped key belongs to an invalidation scope
 // ("global", "country:SYR", ...): its entry counts only while it was built under the
 // scope's current generation, and bump invalidates every entry of the scope at once, on
-// every process sharing the cache. The zero cacheKey skips the cache.
+// every process sharing the cache. An immutable key names a response that never changes
+// (a stored forecast): with Redis, the process also keeps it in memory, so a hit costs
+// no round trip. The zero cacheKey skips the cache.
 type cacheKey struct {
 	scope, name string
+	immutable   bool
 }
 
 // plainKey names an entry that only its TTL ends.
 func plainKey(name string) cacheKey { return cacheKey{name: name} }
+
+// immutableKey names an entry whose response never changes.
+func immutableKey(name string) cacheKey { return cacheKey{name: name, immutable: true} }
+
+// localEntries bounds the immutable responses a process keeps in memory in front of
+// Redis (a forecast is a few kB).
+const localEntries = 4096
+
+// localCache is the process's memory in front of Redis for immutable responses; nil
+// without Redis (the in-process cache is already local).
+func (s *Server) localCache() store.Cache {
+	s.localOnce.Do(func() {
+		if s.Cache != nil && s.Cache.Kind() == "redis" {
+			s.local = store.NewMemoryCache("", localEntries)
+		}
+	})
+	if s.local == nil {
+		return nil
+	}
+	return s.local
+}
 
 // scopedKey names an entry of an invalidation scope.
 func scopedKey(scope, name string) cacheKey { return cacheKey{scope: scope, name: name} }
@@ -134,8 +158,19 @@ func decodeEntry(b []byte, gen string) (*cached, bool) {
 func (s *Server) cachedJSON(c *gin.Context, key cacheKey, ttl time.Duration, build func() (any, error)) (*cached, error) {
 	ctx := c.Request.Context()
 	full, gen := "", ""
+	var local store.Cache
+	if key.immutable {
+		local = s.localCache()
+	}
 	if key.name != "" {
 		full = wireVersion + key.name
+		if local != nil {
+			if b, ok, _ := local.Get(ctx, full); ok {
+				if e, ok := decodeEntry(b, ""); ok {
+					return e, nil
+				}
+			}
+		}
 		if key.scope == "" {
 			b, ok, err := s.Cache.Get(ctx, full)
 			switch {
@@ -144,6 +179,9 @@ func (s *Server) cachedJSON(c *gin.Context, key cacheKey, ttl time.Duration, bui
 				full = ""
 			case ok:
 				if e, ok := decodeEntry(b, ""); ok {
+					if local != nil {
+						_ = local.Set(ctx, full, b, ttl)
+					}
 					return e, nil
 				}
 			}
@@ -181,8 +219,11 @@ func (s *Server) cachedJSON(c *gin.Context, key cacheKey, ttl time.Duration, bui
 	}
 	e := &cached{etag: etagOf(b), body: b}
 	if full != "" {
-		if err := s.Cache.Set(ctx, full, encodeEntry(gen, e), ttl); err != nil {
+		entry := encodeEntry(gen, e)
+		if err := s.Cache.Set(ctx, full, entry, ttl); err != nil {
 			cacheFailed(c, "cache write failed", err)
+		} else if local != nil {
+			_ = local.Set(ctx, full, entry, ttl)
 		}
 	}
 	return e, nil

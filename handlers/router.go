@@ -7,6 +7,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,8 +33,11 @@ type Server struct {
 	// Limiter enforces per-key rate limits; nil means NewRouter builds one over Cache.
 	Limiter *ratelimit.Limiter
 
-	keys  apikey.KeyCache      // valid keys this process knows (zero value ready)
-	usage apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	keys apikey.KeyCache // valid keys this process knows (zero value ready)
+	// local keeps immutable responses in memory in front of Redis (see localCache).
+	local     *store.MemoryCache
+	localOnce sync.Once
+	usage     apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 }
 
 // now reads the server's clock.
