@@ -7,12 +7,15 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 
 	"geopol/store"
 )
@@ -57,9 +60,8 @@ type Result struct {
 // enforces the full budget on its own, so a key may get up to N times its budget across
 // N processes, but never an unlimited one.
 type Limiter struct {
-	cache  *store.RedisCache   // nil when no Redis is configured
-	redis  *redis_rate.Limiter // over cache's client
-	prefix string              // the cache's key prefix, so budgets share its namespace
+	cache  *store.RedisCache // nil when no Redis is configured
+	prefix string            // the cache's key prefix, so budgets share its namespace
 	local  *localLimiter
 	log    *slog.Logger
 
@@ -94,7 +96,7 @@ func New(cache store.Cache, log *slog.Logger) *Limiter {
 	}
 	l := &Limiter{local: newLocalLimiter(100_000), log: log, leases: map[string]*lease{}}
 	if rc, ok := cache.(*store.RedisCache); ok {
-		l.cache, l.redis, l.prefix = rc, redis_rate.NewLimiter(rc.Client), rc.Prefix()
+		l.cache, l.prefix = rc, rc.Prefix()
 	}
 	return l
 }
@@ -139,7 +141,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
 		le.inflight = done
 		le.mu.Unlock()
 
-		res, err := l.redis.AllowAtMost(ctx, l.prefix+key, lim, want)
+		res, err := l.takeLease(ctx, key, lim, want)
 
 		le.mu.Lock()
 		le.inflight = nil
@@ -168,6 +170,64 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
 		le.mu.Unlock()
 		return out
 	}
+}
+
+// leaseScript is redis_rate's GCRA (the same key, "rate:" + key, and the same stored
+// theoretical arrival time) taking up to ARGV[4] whole tokens at once. redis_rate's own
+// AllowAtMost may take a fraction of a token and report it as none, which would cost a
+// key part of its budget at every partial grant.
+var leaseScript = redis.NewScript(`
+redis.replicate_commands()
+local key = KEYS[1]
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local interval = period / rate
+local burst_offset = interval * burst
+local jan_1_2017 = 1483228800
+local now = redis.call("TIME")
+now = (now[1] - jan_1_2017) + (now[2] / 1000000)
+local tat = redis.call("GET", key)
+if not tat then tat = now else tat = tonumber(tat) end
+tat = math.max(tat, now)
+local available = math.floor((now - (tat - burst_offset)) / interval)
+if available < 1 then
+  return {0, 0, tostring(interval - (now - (tat - burst_offset))), tostring(tat - now)}
+end
+local n = math.min(want, available)
+local new_tat = tat + interval * n
+local reset_after = new_tat - now
+redis.call("SET", key, new_tat, "EX", math.ceil(reset_after))
+return {n, available - n, "-1", tostring(reset_after)}
+`)
+
+// takeLease takes up to want tokens of key's budget from Redis in one call.
+func (l *Limiter) takeLease(ctx context.Context, key string, lim Limit, want int) (*redis_rate.Result, error) {
+	v, err := leaseScript.Run(ctx, l.cache.Client, []string{"rate:" + l.prefix + key},
+		max(lim.Burst, 1), max(lim.Rate, 1), lim.Period.Seconds(), want).Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(v) != 4 {
+		return nil, fmt.Errorf("rate limit script answered %v", v)
+	}
+	allowed, _ := v[0].(int64)
+	remaining, _ := v[1].(int64)
+	retry, err1 := strconv.ParseFloat(fmt.Sprint(v[2]), 64)
+	reset, err2 := strconv.ParseFloat(fmt.Sprint(v[3]), 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("rate limit script: %w", err)
+	}
+	return &redis_rate.Result{Limit: lim, Allowed: int(allowed), Remaining: int(remaining),
+		RetryAfter: seconds(retry), ResetAfter: seconds(reset)}, nil
+}
+
+func seconds(f float64) time.Duration {
+	if f < 0 {
+		return -1
+	}
+	return time.Duration(f * float64(time.Second))
 }
 
 // admitted counts one admitted request in the per-second window.
