@@ -49,7 +49,7 @@ func TestLeasesShareOneBudget(t *testing.T) {
 			}
 		}
 		wg.Wait()
-		want := float64(burst) + 100*time.Since(start).Seconds()
+		want := float64(burst) + 100*end.Sub(start).Seconds()
 		got := float64(allowed.Load())
 		t.Logf("burst %d: %.0f admitted, %d refused; budget %.0f", burst, got, refused.Load(), want)
 		if got < 0.9*want || got > 1.1*want {
