@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,7 +89,8 @@ type RedisCache struct {
 	prefix string
 	log    *slog.Logger
 
-	open      atomic.Bool // the breaker: Redis is skipped while set
+	open      atomic.Bool   // the breaker: Redis is skipped while set
+	outages   atomic.Uint64 // how often the breaker opened
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: stops a running probe
 }
@@ -116,6 +118,7 @@ func (c *RedisCache) Observe(err error) error {
 		return err
 	}
 	if c.open.CompareAndSwap(false, true) {
+		c.outages.Add(1)
 		c.log.Warn("redis unreachable: serving from the database and limiting in-process until it answers again",
 			"error", err.Error())
 		go c.probe()
@@ -146,6 +149,65 @@ func (c *RedisCache) probe() {
 
 // Prefix is the namespace every key of this cache is stored under.
 func (c *RedisCache) Prefix() string { return c.prefix }
+
+// Outages counts how often the breaker has opened: state learnt from Redis before the
+// count changed may have missed updates.
+func (c *RedisCache) Outages() uint64 { return c.outages.Load() }
+
+// Publish sends msg on channel (under the prefix) to its subscribers.
+func (c *RedisCache) Publish(ctx context.Context, channel, msg string) error {
+	if !c.Available() {
+		return ErrCacheUnavailable
+	}
+	return c.Observe(c.Client.Publish(ctx, c.prefix+channel, msg).Err())
+}
+
+// subscriptionIdle is how long a subscription may stay silent before it is pinged; a
+// second silent interval (no pong) counts as a lost connection.
+const subscriptionIdle = time.Second
+
+// Subscribe delivers every message published on channel (under the prefix) to onMessage,
+// from a goroutine of its own, until the cache is closed. onLive(true) is called each time
+// the subscription is confirmed (again), onLive(false) whenever it may have missed
+// messages: a connection error, or a connection silent for two idle intervals.
+func (c *RedisCache) Subscribe(channel string, onMessage func(payload string), onLive func(live bool)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-c.done
+		cancel()
+	}()
+	go func() {
+		ps := c.Client.Subscribe(ctx, c.prefix+channel)
+		defer ps.Close()
+		pinged := false
+		for ctx.Err() == nil {
+			msg, err := ps.ReceiveTimeout(ctx, subscriptionIdle)
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() && !pinged {
+					pinged = true
+					_ = ps.Ping(ctx) // its pong proves the connection alive
+					continue
+				}
+				pinged = false
+				onLive(false)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(breakerProbeEvery):
+				}
+				continue
+			}
+			pinged = false
+			switch m := msg.(type) {
+			case *redis.Subscription:
+				onLive(true)
+			case *redis.Message:
+				onMessage(m.Payload)
+			}
+		}
+	}()
+}
 
 // Get implements Cache.
 func (c *RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
@@ -235,6 +297,8 @@ type MemoryCache struct {
 	max     int
 	prefix  string
 	now     func() time.Time
+	// maxBytes bounds the values' total size when positive; bytes is that total.
+	maxBytes, bytes int
 }
 
 type memEntry struct {
@@ -247,6 +311,13 @@ func NewMemoryCache(prefix string, max int) *MemoryCache {
 	return &MemoryCache{entries: map[string]memEntry{}, max: max, prefix: prefix, now: time.Now}
 }
 
+// NewMemoryCacheBytes is NewMemoryCache also bounded by the total size of the values.
+func NewMemoryCacheBytes(prefix string, max, maxBytes int) *MemoryCache {
+	c := NewMemoryCache(prefix, max)
+	c.maxBytes = maxBytes
+	return c
+}
+
 // Get implements Cache.
 func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
 	c.mu.Lock()
@@ -256,10 +327,18 @@ func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if !e.expires.After(c.now()) {
-		delete(c.entries, c.prefix+key)
+		c.dropLocked(c.prefix + key)
 		return nil, false, nil
 	}
 	return e.value, true, nil
+}
+
+// dropLocked deletes an entry, keeping the byte count.
+func (c *MemoryCache) dropLocked(full string) {
+	if e, ok := c.entries[full]; ok {
+		c.bytes -= len(e.value)
+		delete(c.entries, full)
+	}
 }
 
 // GetMulti implements Cache.
@@ -276,29 +355,35 @@ func (c *MemoryCache) Set(_ context.Context, key string, value []byte, ttl time.
 	if ttl <= 0 {
 		return nil
 	}
+	if c.maxBytes > 0 && len(value) > c.maxBytes/10 {
+		return nil // too big to be worth a tenth of the room
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) >= c.max {
+	c.dropLocked(c.prefix + key)
+	if len(c.entries) >= c.max || (c.maxBytes > 0 && c.bytes+len(value) > c.maxBytes) {
 		c.evictLocked()
 	}
 	c.entries[c.prefix+key] = memEntry{value: append([]byte(nil), value...), expires: c.now().Add(ttl)}
+	c.bytes += len(value)
 	return nil
 }
 
 // evictLocked drops expired entries and, if the cache is still full, arbitrary ones
-// (map order) until a tenth of the room is free: cheap, and a cache may forget.
+// (map order) until a tenth of the room (entries and bytes) is free: cheap, and a cache
+// may forget.
 func (c *MemoryCache) evictLocked() {
 	now := c.now()
 	for k, e := range c.entries {
 		if !e.expires.After(now) {
-			delete(c.entries, k)
+			c.dropLocked(k)
 		}
 	}
 	for k := range c.entries {
-		if len(c.entries) < c.max-c.max/10 {
+		if len(c.entries) < c.max-c.max/10 && (c.maxBytes <= 0 || c.bytes < c.maxBytes-c.maxBytes/10) {
 			break
 		}
-		delete(c.entries, k)
+		c.dropLocked(k)
 	}
 }
 
@@ -307,7 +392,7 @@ func (c *MemoryCache) Delete(_ context.Context, keys ...string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {
-		delete(c.entries, c.prefix+k)
+		c.dropLocked(c.prefix + k)
 	}
 	return nil
 }
