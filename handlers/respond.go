@@ -103,22 +103,26 @@ func plainKey(name string) cacheKey { return cacheKey{name: name} }
 // immutableKey names an entry whose response never changes.
 func immutableKey(name string) cacheKey { return cacheKey{name: name, immutable: true} }
 
-// localEntries bounds the immutable responses a process keeps in memory in front of
-// Redis (a forecast is a few kB).
-const localEntries = 4096
+// Bounds of the responses a process keeps in memory in front of Redis.
+const (
+	localEntries = 4096
+	localBytes   = 64 << 20
+)
 
-// localCache is the process's memory in front of Redis for immutable responses; nil
-// without Redis (the in-process cache is already local).
-func (s *Server) localCache() store.Cache {
+// localCache is the process's memory in front of Redis, for immutable responses and for
+// entries of invalidation scopes (checked against the process's copy of the
+// generations); nil without Redis (the in-process cache is already local). The first call
+// subscribes to the announced bumps.
+func (s *Server) localCache() (*store.MemoryCache, *store.RedisCache) {
 	s.localOnce.Do(func() {
-		if s.Cache != nil && s.Cache.Kind() == "redis" {
-			s.local = store.NewMemoryCache("", localEntries)
+		rc, ok := s.Cache.(*store.RedisCache)
+		if !ok {
+			return
 		}
+		s.local, s.redis = store.NewMemoryCacheBytes("", localEntries, localBytes), rc
+		rc.Subscribe(generationsChannel, s.gens.announced, func(live bool) { s.gens.setLive(live, rc.Outages()) })
 	})
-	if s.local == nil {
-		return nil
-	}
-	return s.local
+	return s.local, s.redis
 }
 
 // scopedKey names an entry of an invalidation scope.
@@ -158,15 +162,20 @@ func decodeEntry(b []byte, gen string) (*cached, bool) {
 func (s *Server) cachedJSON(c *gin.Context, key cacheKey, ttl time.Duration, build func() (any, error)) (*cached, error) {
 	ctx := c.Request.Context()
 	full, gen := "", ""
-	var local store.Cache
-	if key.immutable {
-		local = s.localCache()
+	local, rc := s.localCache()
+	if !key.immutable && key.scope == "" {
+		local = nil // only its TTL would end a local copy: Redis alone holds it
 	}
+	var epoch uint64
 	if key.name != "" {
 		full = wireVersion + key.name
 		if local != nil {
-			if b, ok, _ := local.Get(ctx, full); ok {
-				if e, ok := decodeEntry(b, ""); ok {
+			want, known := "", true
+			if key.scope != "" {
+				want, epoch, known = s.gens.get(key.scope, rc.Outages())
+			}
+			if b, ok, _ := local.Get(ctx, full); ok && known {
+				if e, ok := decodeEntry(b, want); ok {
 					return e, nil
 				}
 			}
@@ -195,14 +204,19 @@ func (s *Server) cachedJSON(c *gin.Context, key cacheKey, ttl time.Duration, bui
 			case vals[0] == nil:
 				// No generation yet (or it expired): start one; there is no entry of it.
 				gen = newToken()
-				if err := s.Cache.Set(ctx, genKey, []byte(gen), generationTTL); err != nil {
-					cacheFailed(c, "cache write failed", err)
+				if !s.setGeneration(c, key.scope, gen) {
 					full = ""
 				}
 			default:
 				gen = string(vals[0])
+				if local != nil {
+					s.gens.learn(key.scope, gen, epoch)
+				}
 				if vals[1] != nil {
 					if e, ok := decodeEntry(vals[1], gen); ok {
+						if local != nil {
+							_ = local.Set(ctx, full, vals[1], ttl)
+						}
 						return e, nil
 					}
 				}
@@ -240,10 +254,25 @@ func cacheFailed(c *gin.Context, msg string, err error) {
 // bump invalidates the given scopes.
 func (s *Server) bump(c *gin.Context, scopes ...string) {
 	for _, scope := range scopes {
-		if err := s.Cache.Set(c.Request.Context(), "gen:"+scope, []byte(newToken()), generationTTL); err != nil {
-			cacheFailed(c, "cache invalidation failed; entries expire with their TTL", err)
+		s.setGeneration(c, scope, newToken())
+	}
+}
+
+// setGeneration makes token scope's generation: in the cache and, with Redis, in this
+// process's copy and, announced, in every other process's. It reports success.
+func (s *Server) setGeneration(c *gin.Context, scope, token string) bool {
+	ctx := c.Request.Context()
+	if err := s.Cache.Set(ctx, "gen:"+scope, []byte(token), generationTTL); err != nil {
+		cacheFailed(c, "cache invalidation failed; entries expire with their TTL", err)
+		return false
+	}
+	if _, rc := s.localCache(); rc != nil {
+		s.gens.set(scope, token)
+		if err := rc.Publish(ctx, generationsChannel, scope+" "+token); err != nil {
+			cacheFailed(c, "invalidation not announced; other processes' copies expire with their TTL", err)
 		}
 	}
+	return true
 }
 
 func newToken() string {

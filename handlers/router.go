@@ -34,9 +34,12 @@ type Server struct {
 	Limiter *ratelimit.Limiter
 
 	keys apikey.KeyCache // valid keys this process knows (zero value ready)
-	// local keeps immutable responses in memory in front of Redis (see localCache).
+	// local keeps responses in memory in front of Redis (see localCache), redis is the
+	// cache when it is Redis, and gens is the process's copy of the generations.
 	local     *store.MemoryCache
+	redis     *store.RedisCache
 	localOnce sync.Once
+	gens      generations
 	usage     apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
 }
 
