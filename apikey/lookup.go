@@ -89,7 +89,7 @@ type KeyCache struct {
 }
 
 type keyEntry struct {
-	key     Key
+	key     *Key // shared with callers, never changed
 	expires time.Time
 }
 
@@ -102,7 +102,8 @@ type revocations struct {
 
 // Cached returns the key with this hash when the process knows it as valid and its
 // last revocation check is recent enough to trust; it never waits on the database. db
-// serves the background revocation check it may start.
+// serves the background revocation check it may start. The Key is shared: callers must
+// not change it.
 func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 	now := time.Now()
 	kc.mu.Lock()
@@ -118,8 +119,7 @@ func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 	if !ok || !now.Before(e.expires) || subtle.ConstantTimeCompare([]byte(e.key.Hash), []byte(hash)) != 1 {
 		return nil, false
 	}
-	k := e.key
-	return &k, true
+	return e.key, true
 }
 
 // Lookup returns the unrevoked key with this hash, from memory (Cached) or else from the
@@ -145,7 +145,7 @@ func (kc *KeyCache) Lookup(ctx context.Context, db *gorm.DB, hash string) (*Key,
 		if len(kc.entries) >= keyCacheMax {
 			kc.evictLocked(now)
 		}
-		kc.entries[hash] = keyEntry{key: *k, expires: now.Add(keyCacheTTL)}
+		kc.entries[hash] = keyEntry{key: k, expires: now.Add(keyCacheTTL)}
 	}
 	kc.mu.Unlock()
 	return k, nil

@@ -69,7 +69,8 @@ func (s *Server) accessLog(c *gin.Context) {
 	c.Set(ctxLogger, s.Log)
 	c.Next()
 	ctx := c.Request.Context()
-	if !s.Log.Enabled(ctx, slog.LevelInfo) {
+	h := s.Log.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	attrs := [8]slog.Attr{
@@ -86,7 +87,11 @@ func (s *Server) accessLog(c *gin.Context) {
 		attrs[n] = slog.String("client", client)
 		n++
 	}
-	s.Log.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
+	// A record built here rather than by Logger.Info: no caller lookup (the source is
+	// never logged), and the same line.
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	r.AddAttrs(attrs[:n]...)
+	_ = h.Handle(ctx, r)
 }
 
 // ctxClient is where authentication puts the API client's name.
