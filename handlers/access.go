@@ -89,7 +89,7 @@ func (s *Server) limitBody(c *gin.Context) {
 		fail(c, &http.MaxBytesError{Limit: limit})
 		return
 	}
-	if c.Request.Body != nil {
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()

@@ -57,10 +57,24 @@ func writeCached(c *gin.Context, status int, e *cached, cacheControl string) {
 	writeTagged(c, status, e.body, e.etag, cacheControl)
 }
 
+// cacheControlValues holds each Cache-Control value as a shared header value (len ==
+// cap, so an Add elsewhere copies rather than writes into it).
+var cacheControlValues = map[string][]string{}
+
+func init() {
+	for _, v := range []string{cacheImmutable, cacheRevalidate, "no-store"} {
+		cacheControlValues[v] = []string{v}
+	}
+}
+
 func writeTagged(c *gin.Context, status int, body []byte, etag, cacheControl string) {
 	h := c.Writer.Header()
 	h["Etag"] = []string{etag}
-	h["Cache-Control"] = []string{cacheControl}
+	if v, ok := cacheControlValues[cacheControl]; ok {
+		h["Cache-Control"] = v
+	} else {
+		h["Cache-Control"] = []string{cacheControl}
+	}
 	if status == http.StatusOK {
 		if inm := c.Request.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
 			c.Status(http.StatusNotModified)
