@@ -65,27 +65,30 @@ type Limiter struct {
 	local  *localLimiter
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	leases   map[string]*lease
-	degraded atomic.Bool // the in-process limiter decides (logged once per outage)
+	leases   sync.Map     // key -> *lease
+	nLeases  atomic.Int64 // entries in leases
+	degraded atomic.Bool  // the in-process limiter decides (logged once per outage)
 }
 
-// lease is one process's share of one key's budget.
+// lease is one process's share of one key's budget. Spending it takes no lock: requests
+// of one key on every core contend on nothing but its token count.
 type lease struct {
-	mu sync.Mutex
 	// tokens were taken from Redis and not spent yet; they may be spent until expires.
-	tokens  int
-	expires time.Time
-	// remaining and resetAt are Redis's view at the last grant.
-	remaining int
-	resetAt   time.Time
-	// deniedUntil is Redis's Retry-After of the last refusal: no token exists before.
-	deniedUntil time.Time
+	tokens  atomic.Int64
+	expires atomic.Int64 // Unix nanoseconds
+	// remaining and resetAt (Unix ns) are Redis's view at the last grant.
+	remaining atomic.Int64
+	resetAt   atomic.Int64
+	// deniedUntil (Unix ns) is Redis's Retry-After of the last refusal: no token exists
+	// before.
+	deniedUntil atomic.Int64
+	// used counts admitted requests since the last grant, to size the next lease.
+	used atomic.Int64
+
+	mu sync.Mutex // the slow path: one Redis call at a time per key and process
 	// inflight is closed when the Redis call under way for this key returns.
-	inflight chan struct{}
-	// Admitted requests in the current and the previous second, to size the next lease.
-	window       time.Time
-	count, prior int
+	inflight  chan struct{}
+	lastGrant time.Time
 }
 
 // New returns a limiter backed by the Redis behind cache, or an in-process one when cache
@@ -94,7 +97,7 @@ func New(cache store.Cache, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	l := &Limiter{local: newLocalLimiter(100_000), log: log, leases: map[string]*lease{}}
+	l := &Limiter{local: newLocalLimiter(100_000), log: log}
 	if rc, ok := cache.(*store.RedisCache); ok {
 		l.cache, l.prefix = rc, rc.Prefix()
 	}
@@ -111,20 +114,21 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
 		if !l.cache.Available() {
 			return l.fallback(key, lim, store.ErrCacheUnavailable)
 		}
+		now := time.Now().UnixNano()
+		if now < le.expires.Load() {
+			for t := le.tokens.Load(); t > 0; t = le.tokens.Load() {
+				if le.tokens.CompareAndSwap(t, t-1) {
+					le.used.Add(1)
+					return Result{Allowed: true, Remaining: int(le.remaining.Load() + t - 1), RetryAfter: -1,
+						ResetAfter: time.Duration(le.resetAt.Load() - now)}
+				}
+			}
+		}
+		if until := le.deniedUntil.Load(); now < until {
+			return Result{Allowed: false, RetryAfter: time.Duration(until - now),
+				ResetAfter: time.Duration(max(le.resetAt.Load()-now, 0))}
+		}
 		le.mu.Lock()
-		now := time.Now()
-		if le.tokens > 0 && now.Before(le.expires) {
-			le.tokens--
-			le.admitted(now)
-			res := Result{Allowed: true, Remaining: le.remaining + le.tokens, RetryAfter: -1, ResetAfter: le.resetAt.Sub(now)}
-			le.mu.Unlock()
-			return res
-		}
-		if now.Before(le.deniedUntil) {
-			res := Result{Allowed: false, RetryAfter: le.deniedUntil.Sub(now), ResetAfter: max(le.resetAt.Sub(now), 0)}
-			le.mu.Unlock()
-			return res
-		}
 		if wait := le.inflight; wait != nil {
 			// Another request of this process is asking Redis for this key: share its
 			// answer rather than ask again.
@@ -136,7 +140,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
 				return l.fallback(key, lim, ctx.Err())
 			}
 		}
-		want := le.want(lim)
+		want := le.want(lim, time.Now())
 		done := make(chan struct{})
 		le.inflight = done
 		le.mu.Unlock()
@@ -151,24 +155,78 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) Result {
 			return l.fallback(key, lim, l.cache.Observe(err))
 		}
 		l.redisUp()
-		now = time.Now()
-		le.resetAt = now.Add(res.ResetAfter)
-		le.remaining = res.Remaining
+		now = time.Now().UnixNano()
+		le.resetAt.Store(now + int64(res.ResetAfter))
+		le.remaining.Store(int64(res.Remaining))
 		if res.Allowed == 0 {
-			le.deniedUntil = now.Add(res.RetryAfter)
-			out := Result{Allowed: false, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
+			le.deniedUntil.Store(now + int64(res.RetryAfter))
 			le.mu.Unlock()
-			return out
+			return Result{Allowed: false, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
 		}
-		if !now.Before(le.expires) {
-			le.tokens = 0
+		if now >= le.expires.Load() {
+			le.tokens.Store(0) // an expired lease's tokens are not spent
 		}
-		le.tokens += res.Allowed - 1
-		le.expires = now.Add(leaseTTL)
-		le.admitted(now)
-		out := Result{Allowed: true, Remaining: res.Remaining + le.tokens, RetryAfter: -1, ResetAfter: res.ResetAfter}
+		left := le.tokens.Add(int64(res.Allowed - 1))
+		le.expires.Store(now + int64(leaseTTL))
+		le.used.Add(1)
 		le.mu.Unlock()
-		return out
+		return Result{Allowed: true, Remaining: res.Remaining + int(max(left, 0)), RetryAfter: -1, ResetAfter: res.ResetAfter}
+	}
+}
+
+// want is the size of the next lease: about a second of what this process admitted for
+// the key since the last grant, at least one token and at most Burst/leaseBurstShare.
+// Called with le.mu held.
+func (le *lease) want(lim Limit, now time.Time) int {
+	used := le.used.Swap(0)
+	elapsed := now.Sub(le.lastGrant)
+	le.lastGrant = now
+	perSecond := used
+	if elapsed > 0 && elapsed < time.Second {
+		perSecond = used * int64(time.Second) / int64(elapsed)
+	}
+	return int(max(min(perSecond, int64(lim.Burst/leaseBurstShare)), 1))
+}
+
+// lease returns key's lease, creating it; the table forgets idle keys when full.
+func (l *Limiter) lease(key string) *lease {
+	if le, ok := l.leases.Load(key); ok {
+		return le.(*lease)
+	}
+	if l.nLeases.Load() >= maxLeases {
+		now := time.Now().UnixNano()
+		l.leases.Range(func(k, v any) bool {
+			le := v.(*lease)
+			le.mu.Lock()
+			idle := le.inflight == nil && now >= le.expires.Load() && now >= le.deniedUntil.Load()
+			le.mu.Unlock()
+			if idle {
+				l.leases.Delete(k)
+				l.nLeases.Add(-1)
+			}
+			return true
+		})
+	}
+	le, loaded := l.leases.LoadOrStore(key, &lease{})
+	if !loaded {
+		l.nLeases.Add(1)
+	}
+	return le.(*lease)
+}
+
+// fallback decides in-process while Redis cannot be used, saying so once per outage (a
+// request cancelled by its client says nothing about Redis).
+func (l *Limiter) fallback(key string, lim Limit, err error) Result {
+	if !errors.Is(err, context.Canceled) && l.degraded.CompareAndSwap(false, true) {
+		l.log.Warn("rate limiting in-process: Redis is unreachable; each API process now enforces the limits alone",
+			"error", err.Error())
+	}
+	return l.local.allow(key, lim, time.Now())
+}
+
+func (l *Limiter) redisUp() {
+	if l.degraded.Load() && l.degraded.CompareAndSwap(true, false) {
+		l.log.Info("rate limiting through Redis again")
 	}
 }
 
@@ -230,108 +288,63 @@ func seconds(f float64) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
-// admitted counts one admitted request in the per-second window.
-func (le *lease) admitted(now time.Time) {
-	switch d := now.Sub(le.window); {
-	case d >= 2*time.Second:
-		le.window, le.prior, le.count = now, 0, 0
-	case d >= time.Second:
-		le.window, le.prior, le.count = now, le.count, 0
-	}
-	le.count++
-}
-
-// want is the size of the next lease: what this process admitted for the key in the
-// last second, at least one token and at most Burst/leaseBurstShare.
-func (le *lease) want(lim Limit) int {
-	n := max(le.prior, le.count)
-	return max(min(n, lim.Burst/leaseBurstShare), 1)
-}
-
-// lease returns key's lease, creating it; the table forgets idle keys when full.
-func (l *Limiter) lease(key string) *lease {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	le, ok := l.leases[key]
-	if ok {
-		return le
-	}
-	if len(l.leases) >= maxLeases {
-		now := time.Now()
-		for k, v := range l.leases {
-			v.mu.Lock()
-			idle := v.inflight == nil && !now.Before(v.expires) && !now.Before(v.deniedUntil)
-			v.mu.Unlock()
-			if idle {
-				delete(l.leases, k)
-			}
-		}
-	}
-	le = &lease{}
-	l.leases[key] = le
-	return le
-}
-
-// fallback decides in-process while Redis cannot be used, saying so once per outage (a
-// request cancelled by its client says nothing about Redis).
-func (l *Limiter) fallback(key string, lim Limit, err error) Result {
-	if !errors.Is(err, context.Canceled) && l.degraded.CompareAndSwap(false, true) {
-		l.log.Warn("rate limiting in-process: Redis is unreachable; each API process now enforces the limits alone",
-			"error", err.Error())
-	}
-	return l.local.allow(key, lim, time.Now())
-}
-
-func (l *Limiter) redisUp() {
-	if l.degraded.Load() && l.degraded.CompareAndSwap(true, false) {
-		l.log.Info("rate limiting through Redis again")
-	}
-}
-
 // localLimiter is the in-process GCRA, the same algorithm (and the same arithmetic) as
 // redis_rate's script, so a Redis outage changes where the state lives, not what a
-// client experiences. It keeps one theoretical arrival time (TAT) per key.
+// client experiences. It keeps one theoretical arrival time (TAT) per key, updated with
+// compare-and-swap: requests of one key contend on nothing else, and the table's lock is
+// taken for writing only to add or forget keys.
 type localLimiter struct {
-	mu  sync.Mutex
-	tat map[string]time.Time
+	mu  sync.RWMutex
+	tat map[string]*atomic.Int64 // Unix nanoseconds
 	max int
 }
 
 func newLocalLimiter(size int) *localLimiter {
-	return &localLimiter{tat: map[string]time.Time{}, max: size}
+	return &localLimiter{tat: map[string]*atomic.Int64{}, max: size}
 }
 
 // allow spends one request of key's budget at time now.
 func (l *localLimiter) allow(key string, lim Limit, now time.Time) Result {
 	// At least 1 ns: an absurdly high configured rate must not divide by zero.
-	interval := max(lim.Period/time.Duration(max(lim.Rate, 1)), 1)
-	burstOffset := interval * time.Duration(max(lim.Burst, 1))
+	interval := int64(max(lim.Period/time.Duration(max(lim.Rate, 1)), 1))
+	burstOffset := interval * int64(max(lim.Burst, 1))
+	ns := now.UnixNano()
 
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	tat, ok := l.tat[key]
-	if !ok || tat.Before(now) {
-		tat = now
+	l.mu.RLock()
+	cell := l.tat[key]
+	l.mu.RUnlock()
+	if cell == nil {
+		l.mu.Lock()
+		if cell = l.tat[key]; cell == nil {
+			if len(l.tat) >= l.max {
+				l.evictLocked(ns)
+			}
+			cell = new(atomic.Int64)
+			l.tat[key] = cell
+		}
+		l.mu.Unlock()
 	}
-	newTAT := tat.Add(interval)
-	diff := now.Sub(newTAT.Add(-burstOffset))
-	if diff < 0 {
-		return Result{Allowed: false, Remaining: 0, RetryAfter: -diff, ResetAfter: tat.Sub(now)}
+	for {
+		old := cell.Load()
+		tat := max(old, ns)
+		newTAT := tat + interval
+		diff := ns - (newTAT - burstOffset)
+		if diff < 0 {
+			return Result{Allowed: false, Remaining: 0, RetryAfter: time.Duration(-diff), ResetAfter: time.Duration(tat - ns)}
+		}
+		if cell.CompareAndSwap(old, newTAT) {
+			return Result{Allowed: true, Remaining: int(diff / interval), RetryAfter: -1, ResetAfter: time.Duration(newTAT - ns)}
+		}
 	}
-	if !ok && len(l.tat) >= l.max {
-		l.evictLocked(now)
-	}
-	l.tat[key] = newTAT
-	return Result{Allowed: true, Remaining: int(diff / interval), RetryAfter: -1, ResetAfter: newTAT.Sub(now)}
 }
 
 // evictLocked forgets keys whose budget is full again (their state is the same as no
 // state). If every key is still active, arbitrary ones are dropped until a tenth of
 // the room is free: those clients get a fresh burst, which bounds memory and still
 // never lifts the rate limit itself.
-func (l *localLimiter) evictLocked(now time.Time) {
+func (l *localLimiter) evictLocked(now int64) {
 	for k, t := range l.tat {
-		if !t.After(now) {
+		if t.Load() <= now {
 			delete(l.tat, k)
 		}
 	}
