@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -76,16 +77,15 @@ func Lookup(ctx context.Context, db *gorm.DB, hash string) (*Key, error) {
 // drop is discarded (generation check). Unknown and revoked keys are never cached. The
 // zero value is ready to use.
 type KeyCache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex // a known key is served under the read lock
 	entries map[string]keyEntry
 	gen     uint64 // bumped by every drop; entries read under an older one are discarded
-	// checkedAt is when the last successful revocation check started (zero: none yet);
-	// seen is what it found.
-	checkedAt time.Time
-	seen      revocations
-	checked   bool
-	checking  bool
-	lastCheck time.Time // start of the last check, successful or not
+	seen    revocations
+	// checkedAt is when (Unix ns) the last successful revocation check started, 0 before
+	// the first; lastCheck when the last one started; checking is set while one runs.
+	checkedAt atomic.Int64
+	lastCheck atomic.Int64
+	checking  atomic.Bool
 }
 
 type keyEntry struct {
@@ -106,16 +106,17 @@ type revocations struct {
 // not change it.
 func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 	now := time.Now()
-	kc.mu.Lock()
-	defer kc.mu.Unlock()
-	if !kc.checking && now.Sub(kc.lastCheck) >= revocationPollEvery {
-		kc.checking, kc.lastCheck = true, now
-		go kc.check(db, now)
+	ns := now.UnixNano()
+	if ns-kc.lastCheck.Load() >= int64(revocationPollEvery) && kc.checking.CompareAndSwap(false, true) {
+		kc.lastCheck.Store(ns)
+		go kc.check(db, ns)
 	}
-	if !kc.checked || now.Sub(kc.checkedAt) >= revocationTrust {
+	if checked := kc.checkedAt.Load(); checked == 0 || ns-checked >= int64(revocationTrust) {
 		return nil, false
 	}
+	kc.mu.RLock()
 	e, ok := kc.entries[hash]
+	kc.mu.RUnlock()
 	if !ok || !now.Before(e.expires) || subtle.ConstantTimeCompare([]byte(e.key.Hash), []byte(hash)) != 1 {
 		return nil, false
 	}
@@ -162,26 +163,27 @@ func (kc *KeyCache) Forget(hash string) {
 
 // check reads the revocation fingerprint and drops every entry when it changed (or when
 // it is the first one: entries read before it are not known to predate anything).
-func (kc *KeyCache) check(db *gorm.DB, start time.Time) {
+func (kc *KeyCache) check(db *gorm.DB, start int64) {
+	defer kc.checking.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), revocationPollTimeout)
 	defer cancel()
 	var r revocations
 	err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("revoked_at IS NOT NULL").
 		Select("COUNT(*) AS n, COALESCE(MAX(id), 0) AS max_id").Scan(&r).Error
-	kc.mu.Lock()
-	defer kc.mu.Unlock()
-	kc.checking = false
 	if err != nil {
 		slog.Debug("api key revocation check failed; keys are read from the database until one succeeds", "error", err.Error())
 		return
 	}
-	if !kc.checked || r != kc.seen {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	if kc.checkedAt.Load() == 0 || r != kc.seen {
 		clear(kc.entries)
 		kc.gen++
 	}
-	kc.seen, kc.checked = r, true
-	if start.After(kc.checkedAt) {
-		kc.checkedAt = start
+	kc.seen = r
+	// Published after the drop: a reader that trusts this check sees no dropped entry.
+	if start > kc.checkedAt.Load() {
+		kc.checkedAt.Store(start)
 	}
 }
 

@@ -15,7 +15,7 @@ const generationsChannel = "generations"
 // breaker has not opened since (a message may have been missed otherwise): then every
 // scope is read from Redis again.
 type generations struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	tokens  map[string]string
 	live    bool
 	outages uint64 // the breaker's count when the copy was started
@@ -57,6 +57,14 @@ func (g *generations) set(scope, token string) {
 
 // get returns scope's token when the copy can be trusted, and the epoch to pass to learn.
 func (g *generations) get(scope string, outages uint64) (string, uint64, bool) {
+	g.mu.RLock()
+	if outages == g.outages {
+		token, ok := g.tokens[scope]
+		live, epoch := g.live, g.epoch
+		g.mu.RUnlock()
+		return token, epoch, ok && live
+	}
+	g.mu.RUnlock()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if outages != g.outages {

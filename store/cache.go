@@ -292,7 +292,7 @@ func (c *RedisCache) Close() error {
 // It serves a single process; several API processes need Redis to share entries
 // and invalidations.
 type MemoryCache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex // readers share it: a hit takes no exclusive lock
 	entries map[string]memEntry
 	max     int
 	prefix  string
@@ -318,16 +318,13 @@ func NewMemoryCacheBytes(prefix string, max, maxBytes int) *MemoryCache {
 	return c
 }
 
-// Get implements Cache.
+// Get implements Cache. An expired entry is a miss; it is dropped when overwritten or
+// evicted.
 func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
 	e, ok := c.entries[c.prefix+key]
-	if !ok {
-		return nil, false, nil
-	}
-	if !e.expires.After(c.now()) {
-		c.dropLocked(c.prefix + key)
+	c.mu.RUnlock()
+	if !ok || !e.expires.After(c.now()) {
 		return nil, false, nil
 	}
 	return e.value, true, nil
