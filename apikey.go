@@ -18,10 +18,10 @@ import (
 const apikeyUsage = `usage:
   geopol apikey create --client NAME   make a key for NAME and print it (shown only this once)
   geopol apikey list                   list keys: id, prefix, client, created, last used, revoked
-  geopol apikey revoke PREFIX|ID       revoke a key; requests with it fail at once
+  geopol apikey revoke PREFIX|ID       revoke a key; every API process refuses it within a second
 
-Run with the API's own DATABASE_URL, REDIS_URL and CACHE_PREFIX: revoke clears the
-key from the shared Redis cache, so every API process refuses it on the next request.`
+Run with the API's own DATABASE_URL: every API process using that database refuses a
+revoked key within a second.`
 
 // apikeyCmd manages API keys from the command line, with the same functions as the
 // admin routes: it runs the subcommand args names.
@@ -107,8 +107,7 @@ func apikeyList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return tw.Flush()
 }
 
-// apikeyRevoke revokes the key its argument names (id, display prefix or whole key)
-// and clears it from the shared cache.
+// apikeyRevoke revokes the key its argument names (id, display prefix or whole key).
 func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("apikey revoke", apikeyUsage, stderr)
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -131,13 +130,9 @@ func apikeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	cache, err := a.openCache()
+	row, err = apikey.Revoke(ctx, a.db, row.ID)
 	if err != nil {
 		return err
-	}
-	row, err = apikey.Revoke(ctx, a.db, cache, row.ID)
-	if err != nil {
-		return fmt.Errorf("%w; run the command again once Redis answers", err)
 	}
 	a.log.Info("api key revoked", "actor", cliActor(), "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
 	fmt.Fprintf(stdout, "revoked key %d (%s, client %q) at %s\n", row.ID, row.Prefix, row.ClientName, row.RevokedAt.Format(time.RFC3339))

@@ -1,7 +1,8 @@
 // Package apikey is the lifecycle of geopol's API keys: generation (gp_live_ plus 256
 // random bits), the SHA-256 that is the only form stored, creation, lookup for
-// authentication (with the shared Redis cache and its revocation markers), revocation
-// and the throttled last_used_at record. The HTTP middleware and the CLI both call it.
+// authentication (with a process-local key cache that learns of revocations from the
+// database within a second), revocation and the batched last_used_at record. The HTTP
+// middleware and the CLI both call it.
 package apikey
 
 import (
@@ -157,11 +158,10 @@ func Find(ctx context.Context, db *gorm.DB, ref string) (*models.ApiKey, error) 
 }
 
 // Revoke marks key id revoked (idempotently: an already revoked key keeps its
-// revocation time) and invalidates its cached lookup, so the next request with it is
-// refused in every process sharing the cache. gorm.ErrRecordNotFound for an unknown
-// id. An error wrapping ErrKeyCacheStale means the database row is revoked but the
-// cache could not be told; retrying is safe.
-func Revoke(ctx context.Context, db *gorm.DB, cache store.Cache, id int64) (*models.ApiKey, error) {
+// revocation time). The database row is the whole revocation: every API process's
+// KeyCache notices it within a second, and the caller's own KeyCache.Forget makes it
+// immediate in that process. gorm.ErrRecordNotFound for an unknown id.
+func Revoke(ctx context.Context, db *gorm.DB, id int64) (*models.ApiKey, error) {
 	now := store.Now()
 	if err := db.WithContext(ctx).Model(&models.ApiKey{}).Where("id = ? AND revoked_at IS NULL", id).
 		Update("revoked_at", now).Error; err != nil {
@@ -170,9 +170,6 @@ func Revoke(ctx context.Context, db *gorm.DB, cache store.Cache, id int64) (*mod
 	var row models.ApiKey
 	if err := db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return nil, err
-	}
-	if err := forgetKey(ctx, cache, row.KeyHash); err != nil {
-		return &row, fmt.Errorf("%w: %v", ErrKeyCacheStale, err)
 	}
 	return &row, nil
 }

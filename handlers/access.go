@@ -16,7 +16,7 @@ import (
 const (
 	// ctxKeyHash holds the authenticated key's SHA-256, which names its rate budget.
 	ctxKeyHash = "geopol.key_hash"
-	// authTimeout bounds the key lookup and the last_used_at write.
+	// authTimeout bounds a key lookup in the database.
 	authTimeout = 5 * time.Second
 )
 
@@ -43,20 +43,24 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.denyKey(c)
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), authTimeout)
-	defer cancel()
-	k, err := apikey.Lookup(ctx, s.DB, s.Cache, apikey.Hash(raw))
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		s.denyKey(c)
-		return
+	hash := apikey.Hash(raw)
+	// Most requests are served by the process's key cache; the others read the row.
+	k, ok := s.keys.Cached(s.DB, hash)
+	if !ok {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), authTimeout)
+		var err error
+		k, err = s.keys.Lookup(ctx, s.DB, hash)
+		cancel()
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			s.denyKey(c)
+			return
+		}
+		if err != nil {
+			fail(c, ErrUnavailable("API keys cannot be checked right now; try again.", err))
+			return
+		}
 	}
-	if err != nil {
-		fail(c, ErrUnavailable("API keys cannot be checked right now; try again.", err))
-		return
-	}
-	if err := s.usage.Record(ctx, s.DB, k, s.now()); err != nil {
-		logger(c).Warn("api key last_used_at not recorded", "key_id", k.ID, "error", err.Error())
-	}
+	s.usage.Record(s.DB, k, s.now()) // written in the background
 	c.Set(ctxClient, k.Client)
 	c.Set(ctxKeyHash, k.Hash)
 	c.Next()
@@ -85,8 +89,19 @@ func (s *Server) limitBody(c *gin.Context) {
 		fail(c, &http.MaxBytesError{Limit: limit})
 		return
 	}
-	if c.Request.Body != nil {
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
+}
+
+// FlushUsage writes this process's pending last_used_at records now (they are otherwise
+// written about a second after a use, off the request path); for shutdown and tests.
+func (s *Server) FlushUsage(ctx context.Context) error { return s.usage.Flush(ctx) }
+
+// KeyCached reports whether this process would serve the key with this hash from its key
+// cache, without reading the database.
+func (s *Server) KeyCached(hash string) bool {
+	_, ok := s.keys.Cached(s.DB, hash)
+	return ok
 }

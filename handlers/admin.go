@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,6 +122,10 @@ func (s *Server) createKey(c *gin.Context) {
 func (s *Server) listKeys(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
 	defer cancel()
+	// This process's pending last_used_at writes first, so the list shows them.
+	if err := s.usage.Flush(ctx); err != nil {
+		logger(c).Warn("api key last_used_at not recorded", "error", err.Error())
+	}
 	rows, err := apikey.List(ctx, s.DB)
 	if err != nil {
 		fail(c, err)
@@ -135,8 +138,8 @@ func (s *Server) listKeys(c *gin.Context) {
 	writeJSON(c, http.StatusOK, out, "no-store")
 }
 
-// revokeKey revokes a key by id: 204, also when it was already revoked (so a retry
-// after a cache failure completes the invalidation); 404 for an unknown id.
+// revokeKey revokes a key by id: 204, also when it was already revoked; 404 for an
+// unknown id.
 func (s *Server) revokeKey(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
@@ -145,16 +148,14 @@ func (s *Server) revokeKey(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Config.DBQueryTimeout)
 	defer cancel()
-	row, err := apikey.Revoke(ctx, s.DB, s.Cache, id)
-	switch {
-	case errors.Is(err, apikey.ErrKeyCacheStale):
-		logger(c).Error("api key revoked, cache not invalidated", "actor", "admin", "key_id", id, "error", err.Error())
-		fail(c, ErrUnavailable("The key is revoked in the database, but the shared key cache could not be updated; repeat the request.", err))
-		return
-	case err != nil:
+	row, err := apikey.Revoke(ctx, s.DB, id)
+	if err != nil {
 		fail(c, err)
 		return
 	}
+	// Refused from this process's next request on; other processes notice the row
+	// within a second.
+	s.keys.Forget(row.KeyHash)
 	logger(c).Info("api key revoked", "actor", "admin", "key_id", row.ID, "prefix", row.Prefix, "client", row.ClientName)
 	c.Status(http.StatusNoContent)
 	c.Writer.WriteHeaderNow()

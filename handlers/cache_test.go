@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"geopol/forecast"
+	"geopol/handlers"
 	"geopol/store"
+	"geopol/store/storetest"
 )
 
 // A new forecast shows up at once in every cached view it belongs to, not after a TTL.
@@ -108,10 +111,47 @@ func TestForecastIsServedFromCache(t *testing.T) {
 	if again := e.do(http.MethodGet, path, nil).Body.String(); again != first {
 		t.Fatal("second read did not come from the cache")
 	}
-	if err := e.cache.Delete(context.Background(), "v2:forecast:"+created.ForecastID); err != nil {
+	if err := e.cache.Delete(context.Background(), "v3:forecast:"+created.ForecastID); err != nil {
 		t.Fatal(err)
 	}
 	if fresh := decode[forecast.ForecastResponse](t, e.do(http.MethodGet, path, nil)); fresh.Question != "Changed behind the cache?" {
 		t.Fatalf("after eviction: %q", fresh.Question)
+	}
+}
+
+// Two processes sharing Redis keep lists in memory, and a POST through one reaches the
+// other's copy through the announced generation: the new forecast shows there within
+// milliseconds (the test allows a second), not after the list's TTL.
+func TestPostReachesAnotherProcessesLists(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	prefix := storetest.RedisPrefix(t)
+	a := newEnv(t, storetest.Config(t, url), sharedRedis(t, prefix))
+	b := newEnv(t, a.cfg, sharedRedis(t, prefix))
+	b.headers = a.headers
+	if rec := a.post(golden(t, "syria")); rec.Code != http.StatusCreated {
+		t.Fatal(rec.Body)
+	}
+	path := "/api/v1/forecasts/country/SYR"
+	for i := 0; i < 5; i++ { // b caches the list, learns the generation, subscribes
+		if rec := b.do(http.MethodGet, path, nil); rec.Code != http.StatusOK || len(decode[handlers.Page[forecast.ForecastResponse]](t, rec).Items) != 1 {
+			t.Fatalf("b: %d %s", rec.Code, rec.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	created := a.post(mutate(t, func(m map[string]any) { m["question"] = "Will a second Syrian question be asked?" }))
+	if created.Code != http.StatusCreated {
+		t.Fatal(created.Body)
+	}
+	posted := time.Now()
+	for {
+		page := decode[handlers.Page[forecast.ForecastResponse]](t, b.do(http.MethodGet, path, nil))
+		if len(page.Items) == 2 {
+			t.Logf("the other process lists the new forecast %v after the POST", time.Since(posted))
+			return
+		}
+		if time.Since(posted) > time.Second {
+			t.Fatalf("the other process still lists %d forecasts %v after the POST", len(page.Items), time.Since(posted))
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

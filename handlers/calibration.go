@@ -84,11 +84,8 @@ func (s *Server) scorecard(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	key := ""
-	if gen := s.generation(c.Request.Context(), calibrationGeneration); gen != "" {
-		canon, _ := json.Marshal(echo)
-		key = "scorecard:" + gen + ":" + string(canon)
-	}
+	canon, _ := json.Marshal(echo)
+	key := scopedKey(calibrationGeneration, "scorecard:"+string(canon))
 	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
@@ -102,7 +99,7 @@ func (s *Server) scorecard(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheRevalidate)
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // WeightView is a stored ensemble weight.

@@ -17,6 +17,8 @@ var corsExposed = strings.Join([]string{
 	"Retry-After", "ETag", "Location", "WWW-Authenticate",
 }, ", ")
 
+var varyOrigin = []string{"Origin"}
+
 // corsMethods are the methods the API serves.
 const corsMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
@@ -31,7 +33,11 @@ const corsMaxAge = "600"
 // browser then refuses to expose to the page.
 func (s *Server) cors(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Add("Vary", "Origin")
+	if _, ok := h["Vary"]; ok {
+		h.Add("Vary", "Origin")
+	} else {
+		h["Vary"] = varyOrigin // shared, len == cap: an Add elsewhere copies it
+	}
 	origin := c.GetHeader("Origin")
 	preflight := c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != ""
 	if origin == "" {

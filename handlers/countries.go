@@ -19,13 +19,9 @@ import (
 // countryRisks returns every country's risk summary, riskiest first, and its encoding,
 // cached for CACHE_TTL_SUMMARY under the global generation (a new forecast shows at
 // once; new events within the TTL).
-func (s *Server) countryRisks(c *gin.Context) ([]forecast.CountryRiskSummary, []byte, error) {
+func (s *Server) countryRisks(c *gin.Context) ([]forecast.CountryRiskSummary, *cached, error) {
 	var out []forecast.CountryRiskSummary
-	key := ""
-	if gen := s.generation(c.Request.Context(), globalGeneration); gen != "" {
-		key = "countries:" + gen
-	}
-	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
+	b, err := s.cachedJSON(c, scopedKey(globalGeneration, "countries"), s.Config.CacheTTLSummary, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		now := s.now()
@@ -50,7 +46,7 @@ func (s *Server) countryRisks(c *gin.Context) ([]forecast.CountryRiskSummary, []
 		return out, nil
 	})
 	if err == nil && out == nil {
-		err = json.Unmarshal(b, &out)
+		err = json.Unmarshal(b.body, &out)
 	}
 	return out, b, err
 }
@@ -63,7 +59,7 @@ func (s *Server) listCountries(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheRevalidate)
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // getCountry returns one country's risk; 404 for an unknown code or a country with
@@ -165,7 +161,7 @@ func (s *Server) arcs(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	b, err := s.cachedJSON(c, "arcs:"+strconv.Itoa(limit), s.Config.CacheTTLSummary, func() (any, error) {
+	b, err := s.cachedJSON(c, plainKey("arcs:"+strconv.Itoa(limit)), s.Config.CacheTTLSummary, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		return s.loadArcs(ctx, limit)
@@ -174,7 +170,7 @@ func (s *Server) arcs(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheRevalidate)
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // loadArcs reads the actor-country pairs and keeps those whose both ends are ISO

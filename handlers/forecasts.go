@@ -75,12 +75,12 @@ func (s *Server) createForecast(c *gin.Context) {
 }
 
 // loadForecast returns the encoded forecast for id, from the cache when it can.
-func (s *Server) loadForecast(c *gin.Context, id string) (*forecast.ForecastResponse, []byte, error) {
+func (s *Server) loadForecast(c *gin.Context, id string) (*forecast.ForecastResponse, *cached, error) {
 	if err := checkForecastID(id); err != nil {
 		return nil, nil, err
 	}
 	var resp *forecast.ForecastResponse
-	b, err := s.cachedJSON(c, "forecast:"+id, s.Config.CacheTTLForecast, func() (any, error) {
+	b, err := s.cachedJSON(c, immutableKey("forecast:"+id), s.Config.CacheTTLForecast, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		row, err := findForecast(s.DB.WithContext(ctx), id)
@@ -123,12 +123,12 @@ func findForecast(db *gorm.DB, id string, columns ...string) (*models.Prediction
 
 // getForecast returns the full nested forecast.
 func (s *Server) getForecast(c *gin.Context) {
-	_, b, err := s.loadForecast(c, c.Param("id"))
+	_, e, err := s.loadForecast(c, c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheImmutable)
+	writeCached(c, http.StatusOK, e, cacheImmutable)
 }
 
 // ScenariosResponse is the body of GET /forecasts/{id}/scenarios.
@@ -139,14 +139,14 @@ type ScenariosResponse struct {
 
 // getScenarios returns the scenario tree alone.
 func (s *Server) getScenarios(c *gin.Context) {
-	resp, b, err := s.loadForecast(c, c.Param("id"))
+	resp, e, err := s.loadForecast(c, c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	if resp == nil { // served from the cache: decode the stored forecast
 		resp = &forecast.ForecastResponse{}
-		if err := json.Unmarshal(b, resp); err != nil {
+		if err := json.Unmarshal(e.body, resp); err != nil {
 			fail(c, err)
 			return
 		}

@@ -62,10 +62,7 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		return
 	}
 	rawCursor := c.Query("cursor")
-	key := ""
-	if gen := s.generation(c.Request.Context(), scope); gen != "" {
-		key = "list:" + scope + ":" + gen + ":" + strconv.Itoa(limit) + ":" + rawCursor
-	}
+	key := scopedKey(scope, "list:"+scope+":"+strconv.Itoa(limit)+":"+rawCursor)
 	b, err := s.cachedJSON(c, key, s.Config.CacheTTLList, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
@@ -85,7 +82,7 @@ func (s *Server) countryForecasts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheRevalidate)
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // pageOf maps up to limit rows (one more was fetched to learn whether more exist) into
@@ -144,10 +141,7 @@ func (s *Server) topForecasts(c *gin.Context) {
 			FieldError{Field: "sort", Message: "must be probability, confidence or recency"}))
 		return
 	}
-	key := ""
-	if gen := s.generation(c.Request.Context(), globalGeneration); gen != "" {
-		key = "top:" + gen + ":" + sort + ":" + strconv.Itoa(limit)
-	}
+	key := scopedKey(globalGeneration, "top:"+sort+":"+strconv.Itoa(limit))
 	b, err := s.cachedJSON(c, key, s.Config.CacheTTLList, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
@@ -161,5 +155,5 @@ func (s *Server) topForecasts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeBody(c, http.StatusOK, b, cacheRevalidate)
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }

@@ -29,7 +29,10 @@ func newServer(t *testing.T, cfg *config.Config, db *gorm.DB, cache store.Cache)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = gs.Close() })
-	return &handlers.Server{Config: cfg, DB: db, GDELT: gs, Cache: cache, Log: storetest.Logger()}
+	s := &handlers.Server{Config: cfg, DB: db, GDELT: gs, Cache: cache, Log: storetest.Logger()}
+	// Pending last_used_at writes go out before the test closes the database.
+	t.Cleanup(func() { _ = s.FlushUsage(context.Background()) })
+	return s
 }
 
 // healthBody is a health response with its subsystems also indexed by name.

@@ -22,6 +22,13 @@ const (
 	RateLimitResetHeader = "X-RateLimit-Reset"
 )
 
+// The rate-limit headers as net/http keys them ("X-Ratelimit-Limit", ...).
+var (
+	rateLimitLimitKey     = http.CanonicalHeaderKey(RateLimitLimitHeader)
+	rateLimitRemainingKey = http.CanonicalHeaderKey(RateLimitRemainingHeader)
+	rateLimitResetKey     = http.CanonicalHeaderKey(RateLimitResetHeader)
+)
+
 // limitFor returns the budget a request method spends: writes have their own, stricter
 // budget, so a client flooding POSTs cannot starve its own reads or the database.
 func (s *Server) limitFor(method string) (ratelimit.Limit, string) {
@@ -48,9 +55,10 @@ func (s *Server) spendBudget(c *gin.Context, limiter *ratelimit.Limiter) {
 	// Redis, and not the key itself.
 	res := limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
 	h := c.Writer.Header()
-	h.Set(RateLimitLimitHeader, strconv.Itoa(lim.Rate))
-	h.Set(RateLimitRemainingHeader, strconv.Itoa(max(res.Remaining, 0)))
-	h.Set(RateLimitResetHeader, strconv.Itoa(ceilSeconds(res.ResetAfter)))
+	// Canonical keys assigned directly: no canonicalisation per request.
+	h[rateLimitLimitKey] = []string{strconv.Itoa(lim.Rate)}
+	h[rateLimitRemainingKey] = []string{strconv.Itoa(max(res.Remaining, 0))}
+	h[rateLimitResetKey] = []string{strconv.Itoa(ceilSeconds(res.ResetAfter))}
 	if !res.Allowed {
 		wait := max(ceilSeconds(res.RetryAfter), 1)
 		h.Set("Retry-After", strconv.Itoa(wait))

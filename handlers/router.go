@@ -7,6 +7,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,10 +38,17 @@ type Server struct {
 	// it. Nil disables both (the route answers 503).
 	Stream *stream.Hub
 
-	usage    apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
-	abuse    abuseState           // client addresses blocked after failed credentials
-	draining atomic.Bool          // set by Drain when the process begins to shut down
-	cursors  cursorKeys           // the key that authenticates cursors, once read
+	keys apikey.KeyCache // valid keys this process knows (zero value ready)
+	// local keeps responses in memory in front of Redis (see localCache), redis is the
+	// cache when it is Redis, and gens is the process's copy of the generations.
+	local     *store.MemoryCache
+	redis     *store.RedisCache
+	localOnce sync.Once
+	gens      generations
+	usage     apikey.UsageRecorder // last_used_at writes of this process (zero value ready)
+	abuse     abuseState           // client addresses blocked after failed credentials
+	draining  atomic.Bool          // set by Drain when the process begins to shut down
+	cursors   cursorKeys           // the key that authenticates cursors, once read
 }
 
 // now reads the server's clock.

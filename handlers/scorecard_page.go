@@ -46,11 +46,8 @@ func (s *Server) loadScorecard(c *gin.Context) (*ScorecardResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := ""
-	if gen := s.generation(c.Request.Context(), calibrationGeneration); gen != "" {
-		canon, _ := json.Marshal(echo)
-		key = "scorecard:" + gen + ":" + string(canon)
-	}
+	canon, _ := json.Marshal(echo)
+	key := scopedKey(calibrationGeneration, "scorecard:"+string(canon))
 	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
@@ -64,7 +61,7 @@ func (s *Server) loadScorecard(c *gin.Context) (*ScorecardResponse, error) {
 		return nil, err
 	}
 	var resp ScorecardResponse
-	if err := json.Unmarshal(b, &resp); err != nil {
+	if err := json.Unmarshal(b.body, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,5 +99,63 @@ func TestUnreachableRedisReportsErrors(t *testing.T) {
 	}
 	if _, ok, err := c.Get(ctx, "k"); ok || err == nil {
 		t.Fatalf("get from unreachable redis: ok=%v err=%v", ok, err)
+	}
+}
+
+// A byte budget bounds the in-process cache by the size of its values too.
+func TestMemoryCacheByteBudget(t *testing.T) {
+	c := store.NewMemoryCacheBytes("", 1000, 1000)
+	ctx := context.Background()
+	if err := c.Set(ctx, "big", make([]byte, 101), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := c.Get(ctx, "big"); ok {
+		t.Error("a value over a tenth of the budget was kept")
+	}
+	for i := 0; i < 50; i++ {
+		if err := c.Set(ctx, fmt.Sprint("k", i), make([]byte, 100), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := 0
+	for i := 0; i < 50; i++ {
+		if _, ok, _ := c.Get(ctx, fmt.Sprint("k", i)); ok {
+			kept++
+		}
+	}
+	if kept == 0 || kept > 10 {
+		t.Errorf("%d values of 100 bytes kept under a 1000-byte budget", kept)
+	}
+}
+
+// Subscribers of a channel hear what is published on it under the same prefix only, and
+// are told when their subscription is live.
+func TestRedisPublishSubscribe(t *testing.T) {
+	a, b := storetest.Redis(t), storetest.Redis(t)
+	live := make(chan bool, 10)
+	got := make(chan string, 10)
+	a.Subscribe("news", func(p string) { got <- p }, func(l bool) { live <- l })
+	select {
+	case l := <-live:
+		if !l {
+			t.Fatal("subscription not live")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("subscription never confirmed")
+	}
+	ctx := context.Background()
+	if err := b.Publish(ctx, "news", "other prefix"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Publish(ctx, "news", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		if p != "hello" {
+			t.Fatalf("got %q", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing received")
 	}
 }
