@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,25 +20,10 @@ import (
 	"geopol/store/storetest"
 )
 
-// childServeEnv marks the test binary re-run as a `geopol serve` process of the
-// multi-process tests.
-const childServeEnv = "GEOPOL_TEST_CHILD_SERVE"
+// The server processes are the test binary re-run as `geopol serve` through
+// TestChildServe (drain_test.go) with childServeEnv set.
 
 const processesAdminToken = "processes-test-admin-token-5e4d3c2b1a09"
-
-// TestChildServe is a server process of the multi-process tests; it does nothing in a
-// normal run.
-func TestChildServe(t *testing.T) {
-	if os.Getenv(childServeEnv) == "" {
-		t.Skip("runs only as a server process of the multi-process tests")
-	}
-	ctx, stop := signalContext()
-	defer stop()
-	if err := run(ctx, []string{"serve"}, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "child serve:", err)
-		os.Exit(1)
-	}
-}
 
 // lockedBuffer collects a child's output.
 type lockedBuffer struct {
@@ -60,7 +44,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // server is one `geopol serve` process.
-type server struct {
+type procServer struct {
 	base string
 	cmd  *exec.Cmd
 	out  *lockedBuffer
@@ -72,12 +56,12 @@ var processClient = &http.Client{Timeout: 10 * time.Second,
 // startServers starts n `geopol serve` processes on the database and cache cfg names,
 // with extra environment, and waits until each answers /health. They are stopped
 // (SIGTERM) when the test ends.
-func startServers(t *testing.T, n int, cfg *config.Config, extra ...string) []*server {
+func startServers(t *testing.T, n int, cfg *config.Config, extra ...string) []*procServer {
 	t.Helper()
-	var out []*server
+	var out []*procServer
 	for i := 0; i < n; i++ {
 		port := storetest.FreePort(t)
-		s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), out: &lockedBuffer{}}
+		s := &procServer{base: "http://127.0.0.1:" + strconv.Itoa(port), out: &lockedBuffer{}}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChildServe$")
 		cmd.Dir = t.TempDir() // no config.yaml or .env of the checkout
 		cmd.Env = append(os.Environ(), childServeEnv+"=1", "ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-",
@@ -124,7 +108,7 @@ func startServers(t *testing.T, n int, cfg *config.Config, extra ...string) []*s
 }
 
 // call sends a keyed GET to /forecasts/top and returns the status.
-func (s *server) call(t *testing.T, key string) int {
+func (s *procServer) call(t *testing.T, key string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.base+"/api/v1/forecasts/top", nil)
 	req.Header.Set("X-API-Key", key)
@@ -138,7 +122,7 @@ func (s *server) call(t *testing.T, key string) int {
 
 // use calls each server with key for a while, so each knows it (key cache filled and
 // checked), failing unless every answer is 200.
-func use(t *testing.T, key string, servers ...*server) {
+func use(t *testing.T, key string, servers ...*procServer) {
 	t.Helper()
 	for end := time.Now().Add(700 * time.Millisecond); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		for _, s := range servers {
@@ -151,7 +135,7 @@ func use(t *testing.T, key string, servers ...*server) {
 
 // refusedWithin polls every server until it refuses key, failing when one still accepts
 // it limit after since; then it checks that the refusals hold.
-func refusedWithin(t *testing.T, key string, since time.Time, limit time.Duration, servers ...*server) {
+func refusedWithin(t *testing.T, key string, since time.Time, limit time.Duration, servers ...*procServer) {
 	t.Helper()
 	for _, s := range servers {
 		for {
@@ -172,7 +156,7 @@ func refusedWithin(t *testing.T, key string, since time.Time, limit time.Duratio
 }
 
 // stillRefused checks for a while that no server accepts key.
-func stillRefused(t *testing.T, key string, d time.Duration, servers ...*server) {
+func stillRefused(t *testing.T, key string, d time.Duration, servers ...*procServer) {
 	t.Helper()
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		for _, s := range servers {
