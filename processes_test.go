@@ -64,7 +64,10 @@ func startServers(t *testing.T, n int, cfg *config.Config, extra ...string) []*p
 		s := &procServer{base: "http://127.0.0.1:" + strconv.Itoa(port), out: &lockedBuffer{}}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChildServe$")
 		cmd.Dir = t.TempDir() // no config.yaml or .env of the checkout
-		cmd.Env = append(os.Environ(), childServeEnv+"=1", "ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-",
+		cmd.Env = append(os.Environ(), childServeEnv+"=1", "ENVIRONMENT=testing",
+			// The tests send revoked keys over and over: failed-credential throttling
+			// (tested in handlers) would turn their 401s into 429s.
+			"AUTH_FAILURES_PER_MINUTE=1000000", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-",
 			"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port), "DATABASE_URL="+cfg.DatabaseURL, "SQLITE_PATH="+cfg.SQLitePath,
 			"GDELT_DB_PATH="+cfg.GDELTDBPath, "REDIS_URL="+cfg.RedisURL, "CACHE_PREFIX="+cfg.CachePrefix,
 			"AUTO_MIGRATE=false", "LOG_LEVEL=warn", "ADMIN_TOKEN="+processesAdminToken)
