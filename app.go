@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -54,13 +55,23 @@ func openApp(ctx context.Context, stderr io.Writer, opts appOptions) (*app, erro
 	if err != nil {
 		return nil, err
 	}
+	a := &app{cfg: cfg}
+	if opts.serving {
+		// A server writes a line per request: batched, those lines cost no system call
+		// on the request path. They are written at least every logFlushInterval, and
+		// all of them before serve returns (this closer runs last).
+		buf := logging.NewBuffer(stderr, 64<<10, logFlushInterval)
+		a.closers = append(a.closers, func() { _ = buf.Close() })
+		stderr = buf
+	}
 	log := newLogger(cfg, stderr)
+	a.log = log
 	cfg.LogWarnings(log)
-	a := &app{cfg: cfg, log: log}
 	if opts.serving {
 		log.Info("starting geopol", "config", cfg)
 		ln, err := listen(cfg.HTTPAddr)
 		if err != nil {
+			a.close()
 			return nil, err
 		}
 		a.ln = ln
@@ -112,6 +123,9 @@ func (a *app) prepareSchema(ctx context.Context, opts appOptions) error {
 	}
 	return nil
 }
+
+// logFlushInterval bounds how long a server's log line may wait in its buffer.
+const logFlushInterval = 100 * time.Millisecond
 
 // newLogger builds the logger the configuration asks for, writing to stderr, and makes
 // it slog's default.

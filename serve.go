@@ -71,7 +71,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return serveHTTP(ctx, srv, a.ln, a.log, shutdownPlan{drain: a.cfg.ShutdownDrain, timeout: a.cfg.ShutdownTimeout, onDrain: api.Drain})
+	err = serveHTTP(ctx, srv, a.ln, a.log, shutdownPlan{drain: a.cfg.ShutdownDrain, timeout: a.cfg.ShutdownTimeout, onDrain: api.Drain})
+	// last_used_at is written about a second after a use; the uses of that last second
+	// are written now, before the database closes.
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ferr := api.FlushUsage(flushCtx); ferr != nil {
+		a.log.Warn("api key last_used_at not recorded at shutdown", "error", ferr.Error())
+	}
+	return err
 }
 
 // devKeyHint tells a developer how to get a key when none exists: the repository never

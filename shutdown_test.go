@@ -5,9 +5,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"geopol/apikey"
+	"geopol/models"
 	"geopol/store/storetest"
 )
 
@@ -77,5 +81,37 @@ func TestGracefulShutdownCompletesInFlightRequest(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("serveHTTP: %v", err)
+	}
+}
+
+// A server stopped right after a request still records what that request did: the key's
+// last_used_at (otherwise written about a second later, off the request path) and the
+// request's access line (batched in the log buffer) are both written before it exits.
+func TestShutdownWritesPendingUsageAndLogs(t *testing.T) {
+	cfg := storetest.Config(t, "")
+	db := storetest.Open(t, cfg)
+	key, row, err := apikey.Create(context.Background(), db, "used-just-before-shutdown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServers(t, 1, cfg, "SHUTDOWN_DRAIN=0", "LOG_LEVEL=info", "LOG_JSON=true")[0]
+	if code := s.call(t, key); code != http.StatusOK {
+		t.Fatalf("a valid key got %d", code)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("serve exited with %v\n%s", err, s.out)
+	}
+	var got models.ApiKey
+	if err := db.First(&got, row.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got.LastUsedAt == nil {
+		t.Fatal("last_used_at of a key used before shutdown was never written")
+	}
+	if !strings.Contains(s.out.String(), `"path":"/api/v1/forecasts/top","status":200`) {
+		t.Fatalf("the request's access line is missing from the log:\n%s", s.out)
 	}
 }
