@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -41,10 +40,6 @@ const MaxClientNameLen = 100
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// keyFormat is what a well-formed key looks like; anything else is refused before
-// the database is asked.
-var keyFormat = regexp.MustCompile(`^gp_live_[0-9A-Za-z]{43}$`)
-
 // ErrAmbiguousPrefix is returned when a display prefix names more than one key.
 var ErrAmbiguousPrefix = errors.New("several keys share this prefix; revoke by id")
 
@@ -68,8 +63,21 @@ func New() (string, error) {
 	return string(out), nil
 }
 
-// WellFormed reports whether s has the shape of a geopol API key.
-func WellFormed(s string) bool { return keyFormat.MatchString(s) }
+// WellFormed reports whether s has the shape of a geopol API key: Prefix and randomLen
+// base62 characters. Anything else is refused before the database is asked. Every
+// request checks this, so it is a loop, not a regular expression.
+func WellFormed(s string) bool {
+	if len(s) != len(Prefix)+randomLen || !strings.HasPrefix(s, Prefix) {
+		return false
+	}
+	for i := len(Prefix); i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
 
 // Hash is the only form of a key the database and the cache ever hold.
 func Hash(key string) string {

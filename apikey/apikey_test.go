@@ -29,10 +29,25 @@ func TestNewKeysAreWellFormedAndDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	for _, bad := range []string{"", apikey.Prefix, "gp_test_" + strings.Repeat("a", 43), apikey.Prefix + strings.Repeat("a", 42), apikey.Prefix + strings.Repeat("-", 43)} {
+	for _, bad := range []string{"", apikey.Prefix, "gp_test_" + strings.Repeat("a", 43), apikey.Prefix + strings.Repeat("a", 42), apikey.Prefix + strings.Repeat("-", 43),
+		apikey.Prefix + strings.Repeat("a", 44), apikey.Prefix + strings.Repeat("a", 42) + "\n", "GP_LIVE_" + strings.Repeat("a", 43)} {
 		if apikey.WellFormed(bad) {
 			t.Errorf("%q accepted as a key", bad)
 		}
+	}
+	// Each character next to the base62 ranges, anywhere in the random part.
+	for _, c := range "/:@[`{\x00\x7fé" {
+		for _, at := range []int{0, 21, 42} {
+			k := []rune(strings.Repeat("a", 43))
+			k[at] = c
+			if bad := apikey.Prefix + string(k); apikey.WellFormed(bad) {
+				t.Errorf("%q accepted as a key", bad)
+			}
+		}
+	}
+	good := apikey.Prefix + "09AZaz" + strings.Repeat("m", 37)
+	if !apikey.WellFormed(good) {
+		t.Errorf("%q refused", good)
 	}
 	// SHA-256 of "abc", a published test vector.
 	if h := apikey.Hash("abc"); h != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {

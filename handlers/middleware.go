@@ -74,30 +74,16 @@ func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Set(ctxLogger, s.Log)
 	c.Next()
-	ctx := c.Request.Context()
-	h := s.Log.Handler()
-	if !h.Enabled(ctx, slog.LevelInfo) {
-		return
-	}
-	attrs := [8]slog.Attr{
-		slog.String("request_id", c.GetString(RequestIDHeader)),
-		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", c.Writer.Status()),
-		slog.Int("bytes", c.Writer.Size()),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("client_ip", c.ClientIP()),
-	}
-	n := 7
-	if client := c.GetString(ctxClient); client != "" {
-		attrs[n] = slog.String("client", client)
-		n++
-	}
-	// A record built here rather than by Logger.Info: no caller lookup (the source is
-	// never logged), and the same line.
-	r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	r.AddAttrs(attrs[:n]...)
-	_ = h.Handle(ctx, r)
+	logging.LogRequest(c.Request.Context(), s.Log, logging.Request{
+		ID:       c.GetString(RequestIDHeader),
+		Method:   c.Request.Method,
+		Path:     c.Request.URL.Path,
+		Status:   c.Writer.Status(),
+		Bytes:    c.Writer.Size(),
+		Duration: time.Since(start),
+		ClientIP: c.ClientIP(),
+		Client:   c.GetString(ctxClient),
+	})
 }
 
 // ctxClient is where authentication puts the API client's name.

@@ -27,10 +27,13 @@ func RequestID(ctx context.Context) string {
 // written as text ("1.5s", "15m0s") rather than JSON's nanosecond integers.
 func New(w io.Writer, level slog.Leveler, json bool) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsAsText}
+	h := &handler{w: w, json: json, level: level}
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h.Handler = slog.NewJSONHandler(w, opts)
+	} else {
+		h.Handler = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(h)
 }
 
 // durationsAsText renders every time.Duration attribute with its String form.
