@@ -192,42 +192,44 @@ func (s *Server) exportForecasts(c *gin.Context) {
 		return
 	}
 	req.snapshot = s.now()
-	f := req.filter
-	var after *models.Prediction
-	var sink *exportSink
-	for {
-		rows, err := s.forecastChunk(c, f, req.snapshot, after)
+	next := func(after *models.Prediction) ([]models.Prediction, error) {
+		return s.forecastChunk(c, req.filter, req.snapshot, after)
+	}
+	streamExport(s, c, req, "forecasts", forecastColumns, next, func(sink *exportSink, p *models.Prediction) error {
+		if req.format == "csv" {
+			return sink.row([]string{p.ID, fmtTime(p.CreatedAt), fmtTime(p.ExpiresAt), codes.Alpha2(optString(p.CountryISO)),
+				p.Category, optString(p.CameoRootCode), fmtFloat(p.Probability), fmtFloat(p.Confidence),
+				strconv.Itoa(p.HorizonDays), strconv.Itoa(p.EvidenceCount), safeCell(p.Question),
+				safeCell(p.PredictionText), safeCell(p.ReasoningSummary)}, nil)
+		}
+		resp, err := forecast.FromRow(p)
 		if err != nil {
-			if sink == nil {
-				fail(c, err)
-				return
-			}
-			sink.abort(err)
+			return err
 		}
-		if sink == nil {
-			sink = s.startExport(c, "forecasts", req)
-			if c.Request.Method == http.MethodHead {
-				return // the headers only
-			}
-			sink.header(forecastColumns)
-		}
+		return sink.row(nil, resp)
+	})
+}
+
+// streamExport sends an export: it reads chunks of rows with next (given the last row
+// sent, nil at first) until one comes back shorter than exportChunk, writing each row
+// with write. Nothing is sent before the first chunk was read, so a failing first query
+// is still a problem response; a failure after that cuts the connection (abort).
+func streamExport[T any](s *Server, c *gin.Context, req *exportRequest, dataset string, columns []string,
+	next func(after *T) ([]T, error), write func(sink *exportSink, row *T) error) {
+	rows, err := next(nil)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sink := s.startExport(c, dataset, req)
+	if c.Request.Method == http.MethodHead {
+		return // the headers only
+	}
+	sink.header(columns)
+	for {
 		for i := range rows {
-			p := &rows[i]
-			var werr error
-			if req.format == "csv" {
-				werr = sink.row([]string{p.ID, fmtTime(p.CreatedAt), fmtTime(p.ExpiresAt), codes.Alpha2(optString(p.CountryISO)),
-					p.Category, optString(p.CameoRootCode), fmtFloat(p.Probability), fmtFloat(p.Confidence),
-					strconv.Itoa(p.HorizonDays), strconv.Itoa(p.EvidenceCount), safeCell(p.Question),
-					safeCell(p.PredictionText), safeCell(p.ReasoningSummary)}, nil)
-			} else {
-				resp, err := forecast.FromRow(p)
-				if err != nil {
-					sink.abort(err)
-				}
-				werr = sink.row(nil, resp)
-			}
-			if werr != nil {
-				sink.abort(werr)
+			if err := write(sink, &rows[i]); err != nil {
+				sink.abort(err)
 			}
 		}
 		if err := sink.flush(); err != nil {
@@ -236,7 +238,9 @@ func (s *Server) exportForecasts(c *gin.Context) {
 		if len(rows) < exportChunk {
 			break
 		}
-		after = &rows[len(rows)-1]
+		if rows, err = next(&rows[len(rows)-1]); err != nil {
+			sink.abort(err)
+		}
 	}
 	sink.done()
 }
@@ -317,60 +321,34 @@ func (s *Server) exportOutcomes(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var last int64
-	var sink *exportSink
-	for {
-		rows, err := s.outcomeChunk(c, req, last)
-		if err != nil {
-			if sink == nil {
-				fail(c, err)
-				return
-			}
-			sink.abort(err)
+	next := func(after *outcomeRow) ([]outcomeRow, error) {
+		var last int64
+		if after != nil {
+			last = after.ID
 		}
-		if sink == nil {
-			sink = s.startExport(c, "outcomes", req)
-			if c.Request.Method == http.MethodHead {
-				return // the headers only
-			}
-			sink.header(outcomeColumns)
-		}
-		for i := range rows {
-			r := &rows[i]
-			o, err := forecast.OutcomeFromRow(&r.OutcomeRecord)
-			if err != nil {
-				sink.abort(err)
-			}
-			var country *string
-			if a2 := codes.Alpha2(optString(r.PCountryISO)); a2 != "" {
-				country = &a2
-			}
-			e := ExportOutcome{ForecastID: o.ForecastID, Status: o.Status, Outcome: o.Outcome, ResolutionDate: o.ResolutionDate,
-				ResolutionMethod: o.ResolutionMethod, EvidenceGdeltIDs: o.EvidenceGdeltIDs, Notes: o.Notes,
-				Corrections: len(o.History), ForecastCreatedAt: r.PCreatedAt.UTC(), Probability: r.PProbability,
-				Category: r.PCategory, CountryISO: country, CameoRootCode: r.PCameoRootCode}
-			var werr error
-			if req.format == "csv" {
-				werr = sink.row([]string{e.ForecastID, e.Status, fmtFloat(e.Outcome), fmtTime(e.ResolutionDate),
-					safeCell(e.ResolutionMethod), strings.Join(e.EvidenceGdeltIDs, " "), safeCell(optString(e.Notes)),
-					strconv.Itoa(e.Corrections), fmtTime(e.ForecastCreatedAt), fmtFloat(e.Probability), e.Category,
-					optString(e.CountryISO), optString(e.CameoRootCode)}, nil)
-			} else {
-				werr = sink.row(nil, e)
-			}
-			if werr != nil {
-				sink.abort(werr)
-			}
-		}
-		if err := sink.flush(); err != nil {
-			sink.abort(err)
-		}
-		if len(rows) < exportChunk {
-			break
-		}
-		last = rows[len(rows)-1].ID
+		return s.outcomeChunk(c, req, last)
 	}
-	sink.done()
+	streamExport(s, c, req, "outcomes", outcomeColumns, next, func(sink *exportSink, r *outcomeRow) error {
+		o, err := forecast.OutcomeFromRow(&r.OutcomeRecord)
+		if err != nil {
+			return err
+		}
+		var country *string
+		if a2 := codes.Alpha2(optString(r.PCountryISO)); a2 != "" {
+			country = &a2
+		}
+		e := ExportOutcome{ForecastID: o.ForecastID, Status: o.Status, Outcome: o.Outcome, ResolutionDate: o.ResolutionDate,
+			ResolutionMethod: o.ResolutionMethod, EvidenceGdeltIDs: o.EvidenceGdeltIDs, Notes: o.Notes,
+			Corrections: len(o.History), ForecastCreatedAt: r.PCreatedAt.UTC(), Probability: r.PProbability,
+			Category: r.PCategory, CountryISO: country, CameoRootCode: r.PCameoRootCode}
+		if req.format == "csv" {
+			return sink.row([]string{e.ForecastID, e.Status, fmtFloat(e.Outcome), fmtTime(e.ResolutionDate),
+				safeCell(e.ResolutionMethod), strings.Join(e.EvidenceGdeltIDs, " "), safeCell(optString(e.Notes)),
+				strconv.Itoa(e.Corrections), fmtTime(e.ForecastCreatedAt), fmtFloat(e.Probability), e.Category,
+				optString(e.CountryISO), optString(e.CameoRootCode)}, nil)
+		}
+		return sink.row(nil, e)
+	})
 }
 
 // newestOutcome bounds an outcome export to the outcomes recorded when it started.
