@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"geopol/apikey"
 	"geopol/forecast"
+	"geopol/logging"
 	"geopol/models"
 	"geopol/store"
 	"geopol/store/storetest"
@@ -85,7 +88,9 @@ func benchServer(b *testing.B, db *gorm.DB, cache store.Cache, ttl time.Duration
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
+	// The logger serve builds, at serve's default level: every request writes its access
+	// line (here into io.Discard).
+	s := &Server{Config: cfg, DB: db, Cache: cache, Log: logging.New(io.Discard, slog.LevelInfo, false)}
 	return benchHandler{h: NewRouter(s), header: cfg.APIKeyHeader, key: key, s: s}
 }
 

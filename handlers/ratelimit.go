@@ -45,20 +45,61 @@ func (s *Server) limitFor(method string) (ratelimit.Limit, string) {
 // in limiter, sets the rate-limit headers and refuses with 429 and Retry-After once the
 // budget is spent. It runs after authenticate, which names the key.
 func (s *Server) rateLimit(limiter *ratelimit.Limiter) gin.HandlerFunc {
-	return func(c *gin.Context) { s.spendBudget(c, limiter) }
+	// The limits rarely change after start: their header values are made once.
+	read, _ := s.limitFor(http.MethodGet)
+	write, _ := s.limitFor(http.MethodPost)
+	limits := map[string]limitHeader{"read": newLimitHeader(read.Rate), "write": newLimitHeader(write.Rate)}
+	return func(c *gin.Context) { s.spendBudget(c, limiter, limits) }
+}
+
+// limitHeader is a limit's X-RateLimit-Limit value, made in advance.
+type limitHeader struct {
+	rate  int
+	value []string
+}
+
+func newLimitHeader(rate int) limitHeader {
+	return limitHeader{rate: rate, value: []string{strconv.Itoa(rate)}}
+}
+
+// header returns the value for rate: the one made in advance unless the limit changed.
+func (l limitHeader) header(rate int) []string {
+	if rate == l.rate {
+		return l.value
+	}
+	return []string{strconv.Itoa(rate)}
+}
+
+// sharedInts are header values for small numbers, shared by every response (len ==
+// cap, so an Add elsewhere copies rather than writes into them): the remaining budget,
+// the seconds to reset and many a body's length are small.
+var sharedInts = func() [][]string {
+	v := make([][]string, 4096)
+	for i := range v {
+		v[i] = []string{strconv.Itoa(i)}
+	}
+	return v
+}()
+
+// intHeader is n as a header value.
+func intHeader(n int) []string {
+	if n >= 0 && n < len(sharedInts) {
+		return sharedInts[n]
+	}
+	return []string{strconv.Itoa(n)}
 }
 
 // spendBudget is rateLimit's work for one request.
-func (s *Server) spendBudget(c *gin.Context, limiter *ratelimit.Limiter) {
+func (s *Server) spendBudget(c *gin.Context, limiter *ratelimit.Limiter, limits map[string]limitHeader) {
 	lim, class := s.limitFor(c.Request.Method)
 	// The key's hash names its budget: unique across deployments and tests sharing a
 	// Redis, and not the key itself.
 	res := limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
 	h := c.Writer.Header()
 	// Canonical keys assigned directly: no canonicalisation per request.
-	h[rateLimitLimitKey] = []string{strconv.Itoa(lim.Rate)}
-	h[rateLimitRemainingKey] = []string{strconv.Itoa(max(res.Remaining, 0))}
-	h[rateLimitResetKey] = []string{strconv.Itoa(ceilSeconds(res.ResetAfter))}
+	h[rateLimitLimitKey] = limits[class].header(lim.Rate)
+	h[rateLimitRemainingKey] = intHeader(max(res.Remaining, 0))
+	h[rateLimitResetKey] = intHeader(ceilSeconds(res.ResetAfter))
 	if !res.Allowed {
 		wait := max(ceilSeconds(res.RetryAfter), 1)
 		h.Set("Retry-After", strconv.Itoa(wait))

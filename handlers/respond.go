@@ -82,8 +82,19 @@ func writeTagged(c *gin.Context, status int, body []byte, etag, cacheControl str
 			return
 		}
 	}
-	c.Data(status, "application/json; charset=utf-8", body)
+	if status < http.StatusOK || status == http.StatusNoContent || status == http.StatusNotModified {
+		c.Data(status, jsonContentType[0], body) // no body allowed: gin's rules apply
+		return
+	}
+	// What c.Data does, with shared header values: this is every cached read's answer.
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = intHeader(len(body))
+	c.Status(status)
+	_, _ = c.Writer.Write(body)
 }
+
+// jsonContentType is the Content-Type of every JSON answer, shared (len == cap).
+var jsonContentType = []string{"application/json; charset=utf-8"}
 
 func etagMatches(header, etag string) bool {
 	for _, candidate := range strings.Split(header, ",") {
