@@ -231,7 +231,7 @@ func loadOutcomes(ctx context.Context, db *gorm.DB, f Filter) ([]Outcome, error)
 		Select("p.probability AS probability, o.outcome AS outcome, o.status AS status, p.category AS category, " +
 			"p.cameo_root_code AS cameo_root_code, p.country_iso AS country_iso, p.created_at AS created_at, " +
 			"p.expires_at AS expires_at, p.ensemble_info AS ensemble_info").
-		Order("p.id").Scan(&rows).Error
+		Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +242,10 @@ func loadOutcomes(ctx context.Context, db *gorm.DB, f Filter) ([]Outcome, error)
 		out[i].Baseline = IsBaseline(r.EnsembleInfo)
 		out[i].Question = QuestionOf(r.CountryISO, r.CameoRootCode, r.CreatedAt, r.ExpiresAt)
 	}
+	// Sums of floats depend on their order: the rows are scored in an order of their
+	// content, so that both databases, whatever order they return rows in, give the same
+	// numbers to the last bit.
+	sort.SliceStable(out, func(i, j int) bool { return outcomeLess(&out[i], &out[j]) })
 	return out, nil
 }
 
@@ -278,3 +282,50 @@ func LoadTrackRecord(ctx context.Context, db *gorm.DB, category string) (TrackRe
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// outcomeLess orders outcomes by their content (probability, outcome, status, category,
+// code, question, baseline).
+func outcomeLess(a, b *Outcome) bool {
+	if a.Probability != b.Probability {
+		return a.Probability < b.Probability
+	}
+	if a.Outcome != b.Outcome {
+		return a.Outcome < b.Outcome
+	}
+	if a.Status != b.Status {
+		return a.Status < b.Status
+	}
+	if a.Category != b.Category {
+		return a.Category < b.Category
+	}
+	if ac, bc := deref(a.CameoRootCode), deref(b.CameoRootCode); ac != bc {
+		return ac < bc
+	}
+	var aq, bq Question
+	if a.Question != nil {
+		aq = *a.Question
+	}
+	if b.Question != nil {
+		bq = *b.Question
+	}
+	if aq != bq {
+		if aq.CountryISO != bq.CountryISO {
+			return aq.CountryISO < bq.CountryISO
+		}
+		if aq.RootCode != bq.RootCode {
+			return aq.RootCode < bq.RootCode
+		}
+		if aq.From != bq.From {
+			return aq.From < bq.From
+		}
+		return aq.To < bq.To
+	}
+	return !a.Baseline && b.Baseline
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
