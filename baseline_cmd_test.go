@@ -157,6 +157,7 @@ func TestBaselineLoop(t *testing.T) {
 			// The backtest replays the same store; the same flags give the same report.
 			args := []string{"backtest", "--from", "2024-06-01", "--to", "2025-07-15", "--step", "7d", "--horizon", "30d"}
 			first, second := command(t, args...), command(t, args...)
+			t.Logf("backtest:\n%s", first)
 			if first != second || !strings.Contains(first, "forecasts: ") || !strings.Contains(first, "brier skill score: ") ||
 				!strings.Contains(first, "[0.5, 0.6)") {
 				t.Errorf("backtest:\n%s\nagain:\n%s", first, second)
