@@ -55,6 +55,9 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{[]string{"seed"}, seedUsage, "-random"},
 		{[]string{"resolve"}, resolveUsage, "-due"},
 		{[]string{"calibrate"}, calibrateUsage, "-force"},
+		{[]string{"forecast"}, forecastUsage, ""},
+		{[]string{"forecast", "baseline"}, forecastUsage, "-as-of"},
+		{[]string{"backtest"}, backtestUsage, "-step"},
 		{[]string{"apikey"}, apikeyUsage, ""},
 		{[]string{"apikey", "create"}, apikeyUsage, "-client"},
 		{[]string{"apikey", "list"}, apikeyUsage, ""},
@@ -108,6 +111,12 @@ func TestUsageErrors(t *testing.T) {
 		{"ingest", "--lastupdate", "http://h/l.txt", "--watch", "--masterfilelist", "masterfilelist.txt"},
 		{"ingest", "--lastupdate", "http://h/l.txt", "--masterfilelist", "http://h/m.txt"},
 		{"apikey"}, {"apikey", "rotate"}, {"apikey", "create"}, {"apikey", "list", "x"}, {"apikey", "revoke"},
+		{"forecast"}, {"forecast", "engine"}, {"forecast", "baseline", "x"}, {"forecast", "baseline", "--country", "XX"},
+		{"forecast", "baseline", "--root", "21"}, {"forecast", "baseline", "--horizon", "0d"}, {"forecast", "baseline", "--horizon", "thirty"},
+		{"forecast", "baseline", "--as-of", "2999-01-01"}, {"forecast", "baseline", "--as-of", "June"}, {"forecast", "baseline", "--min-windows", "0"},
+		{"forecast", "baseline", "--lookback", "10d"}, {"backtest"}, {"backtest", "--from", "2025-01-01"},
+		{"backtest", "--from", "2025-01-01", "--to", "2025-01-20"}, {"backtest", "--from", "2025-01-01", "--to", "2025-06-01", "--step", "0d"},
+		{"backtest", "--from", "x", "--to", "2025-06-01"}, {"backtest", "--from", "2025-01-01", "--to", "2025-06-01", "extra"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := unreachableEnv(t)

@@ -25,6 +25,10 @@ Usage:
                           (idempotent: the same N and S store nothing new the second time)
   geopol resolve --due [--now TIME]   resolve expired forecasts from the GDELT event store
                           (rule: see README; --now may not be later than the current time)
+  geopol forecast baseline [--country ISO] [--root CC] [--horizon 30d] [--as-of DATE]
+                          base-rate forecasts from the event store, marked as the baseline
+  geopol backtest --from DATE --to DATE [--step 7d] [--horizon 30d]
+                          replay the baseline at past dates: Brier, skill, reliability bins
   geopol calibrate [--force]  refit the per-CAMEO ensemble weights from resolved forecasts
   geopol apikey create --client NAME | list | revoke PREFIX|ID   manage API keys
   geopol health [--url BASE]   exit 0 when the API on this host is ready (Docker HEALTHCHECK)
@@ -77,6 +81,8 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"seed":      seedCmd,
 	"resolve":   resolveCmd,
 	"calibrate": calibrateCmd,
+	"forecast":  forecastCmd,
+	"backtest":  backtestCmd,
 	"ingest":    ingestCmd,
 	"apikey":    apikeyCmd,
 	"health":    healthCmd,

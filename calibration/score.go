@@ -52,6 +52,34 @@ func LogScore(s []Sample) float64 {
 	return sum / float64(len(s))
 }
 
+// ClimatologyBrier is the Brier score of climatology, the forecast that always gives the
+// base rate ō of s: BS_ref = (1/N) Σ (ō - o_i)², which is ō(1 - ō) when every outcome
+// is 0 or 1. NaN for no samples.
+func ClimatologyBrier(s []Sample) float64 {
+	mean := 0.0
+	for _, x := range s {
+		mean += x.Outcome
+	}
+	mean /= float64(len(s))
+	sum := 0.0
+	for _, x := range s {
+		d := mean - x.Outcome
+		sum += d * d
+	}
+	return sum / float64(len(s))
+}
+
+// SkillScore is the Brier skill score of a Brier score bs against a reference's ref:
+// BSS = 1 - bs/ref. 1 is perfect, 0 is no better than the reference, negative is worse.
+// ok is false when ref is 0 (or not a number): against a reference that makes no error
+// skill is undefined.
+func SkillScore(bs, ref float64) (skill float64, ok bool) {
+	if !(ref > 0) || math.IsNaN(bs) {
+		return 0, false
+	}
+	return 1 - bs/ref, true
+}
+
 // Accuracy is the share of forecasts whose rounded probability matched the rounded
 // outcome: a probability of at least 0.5 is a "yes" call, and it is right when the
 // outcome is at least 0.5. This is the calibration block's historical_accuracy.

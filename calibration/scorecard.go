@@ -22,6 +22,11 @@ type Score struct {
 	Uncertainty        *float64 `json:"uncertainty"`
 	ECE                *float64 `json:"expected_calibration_error"`
 	Bins               []Bin    `json:"bins"`
+	// ClimatologyBrier is the Brier score of always forecasting BaseRate (ClimatologyBrier).
+	ClimatologyBrier *float64 `json:"climatology_brier_score"`
+	// BrierSkillScore is 1 - BrierScore/ClimatologyBrier: skill against climatology.
+	// Null when there are no samples or every outcome is the same (ClimatologyBrier 0).
+	BrierSkillScore *float64 `json:"brier_skill_score"`
 }
 
 // Summarize scores s: Brier, log score, accuracy, the reliability bins and the Murphy
@@ -35,6 +40,11 @@ func Summarize(s []Sample) Score {
 	sc.BrierScore, sc.LogScore, sc.HistoricalAccuracy = ptr(Brier(s)), ptr(LogScore(s)), ptr(Accuracy(s))
 	sc.BaseRate, sc.Reliability, sc.Resolution = ptr(d.BaseRate), ptr(d.Reliability), ptr(d.Resolution)
 	sc.Uncertainty, sc.ECE = ptr(d.Uncertainty), ptr(d.ECE)
+	ref := ClimatologyBrier(s)
+	sc.ClimatologyBrier = ptr(ref)
+	if skill, ok := SkillScore(*sc.BrierScore, ref); ok {
+		sc.BrierSkillScore = &skill
+	}
 	return sc
 }
 
@@ -58,6 +68,9 @@ type Scorecard struct {
 	ByCategory  []Group  `json:"by_category"`
 	ByCameoRoot []Group  `json:"by_cameo_root"`
 	Unscored    Unscored `json:"unscored"`
+	// VsBaseline compares the scored forecasts that are not baselines with the baseline
+	// forecasts for the same questions (CompareToBaseline).
+	VsBaseline BaselineComparison `json:"vs_baseline"`
 }
 
 // Outcome is a resolved forecast as scoring reads it: the forecast's probability and
@@ -68,10 +81,23 @@ type Outcome struct {
 	Status        string
 	Category      string
 	CameoRootCode *string
+	// Baseline marks a base-rate forecast of `geopol forecast baseline` (IsBaseline).
+	Baseline bool
+	// Question is the rule's question the forecast asks (QuestionOf); nil when it has
+	// no country or no CAMEO root code.
+	Question *Question
 }
 
-// BuildScorecard scores rows; annulled and ambiguous rows are only counted.
+// BuildScorecard scores rows; annulled and ambiguous rows are only counted. Its
+// comparison with the baseline matches rows against the baseline rows among rows.
 func BuildScorecard(rows []Outcome) Scorecard {
+	card := buildScores(rows)
+	card.VsBaseline = CompareToBaseline(rows, rows)
+	return card
+}
+
+// buildScores is BuildScorecard without the comparison with the baseline.
+func buildScores(rows []Outcome) Scorecard {
 	var all []Sample
 	byCat, byCode := map[string][]Sample{}, map[string][]Sample{}
 	var card Scorecard
@@ -112,7 +138,16 @@ type Filter struct {
 	Category   string
 	CountryISO string // upper-case alpha-3, as stored
 	From, To   *time.Time
+	// Source keeps only the baseline forecasts (SourceBaseline) or only the others
+	// (SourceEngine); "" keeps both.
+	Source string
 }
+
+// The values of Filter.Source.
+const (
+	SourceEngine   = "engine"
+	SourceBaseline = "baseline"
+)
 
 // outcomes joins outcome_records to their forecasts under f.
 func outcomes(ctx context.Context, db *gorm.DB, f Filter) *gorm.DB {
@@ -153,17 +188,65 @@ var (
 	lastStorable  = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
 )
 
-// LoadScorecard reads the outcomes f selects and scores them.
+// LoadScorecard reads the outcomes f selects and scores them. The forecasts it compares
+// with the baseline are those f selects; the baselines they are matched with are every
+// resolved baseline forecast of the same country (whatever f's other filters).
 func LoadScorecard(ctx context.Context, db *gorm.DB, f Filter) (*Scorecard, error) {
-	var rows []Outcome
+	rows, err := loadOutcomes(ctx, db, f)
+	if err != nil {
+		return nil, err
+	}
+	scored := rows[:0:0]
+	for _, r := range rows {
+		if f.Source == "" || (f.Source == SourceBaseline) == r.Baseline {
+			scored = append(scored, r)
+		}
+	}
+	card := buildScores(scored)
+	refs := rows
+	if f.Category != "" || f.From != nil || f.To != nil || f.Source == SourceEngine {
+		if refs, err = loadOutcomes(ctx, db, Filter{CountryISO: f.CountryISO}); err != nil {
+			return nil, err
+		}
+	}
+	card.VsBaseline = CompareToBaseline(scored, refs)
+	return &card, nil
+}
+
+// loadOutcomes reads the outcomes f selects (all sources), with what matching them to
+// the baseline needs.
+func loadOutcomes(ctx context.Context, db *gorm.DB, f Filter) ([]Outcome, error) {
+	var rows []struct {
+		Probability   float64
+		Outcome       float64
+		Status        string
+		Category      string
+		CameoRootCode *string
+		CountryISO    *string
+		CreatedAt     time.Time
+		ExpiresAt     time.Time
+		EnsembleInfo  models.JSON
+	}
 	err := outcomes(ctx, db, f).
-		Select("p.probability AS probability, o.outcome AS outcome, o.status AS status, p.category AS category, p.cameo_root_code AS cameo_root_code").
+		Select("p.probability AS probability, o.outcome AS outcome, o.status AS status, p.category AS category, " +
+			"p.cameo_root_code AS cameo_root_code, p.country_iso AS country_iso, p.created_at AS created_at, " +
+			"p.expires_at AS expires_at, p.ensemble_info AS ensemble_info").
 		Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	card := BuildScorecard(rows)
-	return &card, nil
+	out := make([]Outcome, len(rows))
+	for i, r := range rows {
+		out[i] = Outcome{Probability: r.Probability, Outcome: r.Outcome, Status: r.Status, Category: r.Category,
+			CameoRootCode: r.CameoRootCode}
+		out[i].Baseline = IsBaseline(r.EnsembleInfo)
+		out[i].Question = QuestionOf(r.CountryISO, r.CameoRootCode, r.CreatedAt, r.ExpiresAt)
+	}
+	// Sums of floats depend on their order: the rows are scored in an order of their
+	// content, so that both databases, whatever order they return rows in, give the same
+	// numbers to the last bit.
+	sort.SliceStable(out, func(i, j int) bool { return outcomeLess(&out[i], &out[j]) })
+	return out, nil
 }
 
 // TrackRecord is a category's record as the calibration block of a forecast shows it.
@@ -199,3 +282,50 @@ func LoadTrackRecord(ctx context.Context, db *gorm.DB, category string) (TrackRe
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// outcomeLess orders outcomes by their content (probability, outcome, status, category,
+// code, question, baseline).
+func outcomeLess(a, b *Outcome) bool {
+	if a.Probability != b.Probability {
+		return a.Probability < b.Probability
+	}
+	if a.Outcome != b.Outcome {
+		return a.Outcome < b.Outcome
+	}
+	if a.Status != b.Status {
+		return a.Status < b.Status
+	}
+	if a.Category != b.Category {
+		return a.Category < b.Category
+	}
+	if ac, bc := deref(a.CameoRootCode), deref(b.CameoRootCode); ac != bc {
+		return ac < bc
+	}
+	var aq, bq Question
+	if a.Question != nil {
+		aq = *a.Question
+	}
+	if b.Question != nil {
+		bq = *b.Question
+	}
+	if aq != bq {
+		if aq.CountryISO != bq.CountryISO {
+			return aq.CountryISO < bq.CountryISO
+		}
+		if aq.RootCode != bq.RootCode {
+			return aq.RootCode < bq.RootCode
+		}
+		if aq.From != bq.From {
+			return aq.From < bq.From
+		}
+		return aq.To < bq.To
+	}
+	return !a.Baseline && b.Baseline
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -83,6 +83,27 @@ type EnsembleInfoDTO struct {
 	TKGProbability     *float64           `json:"tkg_probability"`
 	Weights            map[string]float64 `json:"weights"`
 	TemperatureApplied float64            `json:"temperature_applied"`
+	// Baseline is present only on the base-rate forecasts of `geopol forecast
+	// baseline`: it marks them as the baseline and holds the numbers behind them. The
+	// scorecard measures other forecasts' skill against them.
+	Baseline *BaselineInfoDTO `json:"baseline,omitempty"`
+}
+
+// BaselineInfoDTO is how a base-rate forecast was estimated: the resolution rule fired
+// in Fired of the Windows trailing windows of WindowDays days before AsOf, and the
+// probability is (Fired + PriorAlpha) / (Windows + PriorAlpha + PriorBeta).
+type BaselineInfoDTO struct {
+	Method       string  `json:"method"` // calibration.BaselineMethod
+	AsOf         string  `json:"as_of"`  // YYYY-MM-DD: only events dated before it were read
+	HorizonDays  int     `json:"horizon_days"`
+	WindowDays   int     `json:"window_days"` // horizon_days + 1: creation day to expiry day
+	LookbackDays int     `json:"lookback_days"`
+	Windows      int     `json:"windows"`
+	Fired        int     `json:"fired"`
+	PriorAlpha   float64 `json:"prior_alpha"`
+	PriorBeta    float64 `json:"prior_beta"`
+	MinMentions  int     `json:"min_mentions"`
+	MinSources   int     `json:"min_sources"`
 }
 
 // ForecastRequest is the body of POST /forecasts: a ForecastResponse without the

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"geopol/calibration"
 	"geopol/codes"
 	"geopol/validate"
 )
@@ -135,6 +136,27 @@ func (v *checker) ensemble(e *EnsembleInfoDTO) {
 	}
 	if !(e.TemperatureApplied > 0) || e.TemperatureApplied > 100 {
 		v.Add("ensemble_info.temperature_applied", "must be greater than 0 (and at most 100)")
+	}
+	if b := e.Baseline; b != nil {
+		if b.Method != calibration.BaselineMethod {
+			v.Add("ensemble_info.baseline.method", "must be %q", calibration.BaselineMethod)
+		}
+		if _, err := time.Parse(time.DateOnly, b.AsOf); err != nil {
+			v.Add("ensemble_info.baseline.as_of", "must be a date YYYY-MM-DD")
+		}
+		v.Int("ensemble_info.baseline.horizon_days", b.HorizonDays, 1, MaxHorizonDays)
+		v.Int("ensemble_info.baseline.window_days", b.WindowDays, 1, MaxHorizonDays+1)
+		v.Int("ensemble_info.baseline.lookback_days", b.LookbackDays, 1, validate.MaxInt4)
+		v.Int("ensemble_info.baseline.windows", b.Windows, 1, validate.MaxInt4)
+		v.Int("ensemble_info.baseline.fired", b.Fired, 0, b.Windows)
+		v.Int("ensemble_info.baseline.min_mentions", b.MinMentions, 0, validate.MaxInt4)
+		v.Int("ensemble_info.baseline.min_sources", b.MinSources, 0, validate.MaxInt4)
+		if !(b.PriorAlpha > 0) || b.PriorAlpha > 1000 {
+			v.Add("ensemble_info.baseline.prior_alpha", "must be greater than 0 (and at most 1000)")
+		}
+		if !(b.PriorBeta > 0) || b.PriorBeta > 1000 {
+			v.Add("ensemble_info.baseline.prior_beta", "must be greater than 0 (and at most 1000)")
+		}
 	}
 }
 

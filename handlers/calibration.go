@@ -20,6 +20,8 @@ type ScorecardFilters struct {
 	Country  *string `json:"country"`
 	From     *string `json:"from"`
 	To       *string `json:"to"`
+	// Source is engine or baseline when the scorecard covers only those forecasts.
+	Source *string `json:"source"`
 }
 
 // ScorecardResponse is the body of GET /calibration/scorecard.
@@ -28,8 +30,9 @@ type ScorecardResponse struct {
 	calibration.Scorecard
 }
 
-// parseScorecardFilters reads ?category=&country=&from=&to= (dates YYYY-MM-DD, both
-// inclusive, on the forecasts' created_at in UTC), answering 422 for invalid values.
+// parseScorecardFilters reads ?category=&country=&from=&to=&source= (dates YYYY-MM-DD,
+// both inclusive, on the forecasts' created_at in UTC; source engine or baseline),
+// answering 422 for invalid values.
 func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, error) {
 	var f calibration.Filter
 	var echo ScorecardFilters
@@ -66,6 +69,12 @@ func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, 
 			d = d.AddDate(0, 0, 1)
 		}
 		*p.dst, *p.echo = &d, &raw
+	}
+	if src := q.Get("source"); src != "" {
+		if src != calibration.SourceEngine && src != calibration.SourceBaseline {
+			v.Add("source", "must be engine (forecasts that are not baselines) or baseline")
+		}
+		f.Source, echo.Source = src, &src
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		v.Add("to", "must not be before from")

@@ -495,7 +495,7 @@ func queryProbes() []probe {
 	routes := map[string][]string{
 		"/api/v1/events": {"country", "start_date", "end_date", "root_code", "cameo_code", "quad_class", "min_mentions",
 			"goldstein_min", "goldstein_max", "actor", "text", "source", "limit"},
-		"/api/v1/calibration/scorecard": {"category", "country", "from", "to"},
+		"/api/v1/calibration/scorecard": {"category", "country", "from", "to", "source"},
 		"/api/v1/forecasts/search":      {"q", "country", "category", "limit"},
 		"/api/v1/forecasts/country/SYR": {"limit"},
 		"/api/v1/forecasts/top":         {"limit", "sort"},

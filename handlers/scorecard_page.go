@@ -95,6 +95,9 @@ func filterText(f ScorecardFilters) string {
 	if f.To != nil {
 		parts = append(parts, "to "+*f.To)
 	}
+	if f.Source != nil {
+		parts = append(parts, "source "+*f.Source)
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -157,11 +160,11 @@ func (s *Server) scorecardPage(c *gin.Context) {
 		return *p
 	}
 	filters := map[string]string{"Category": str(card.Filters.Category), "Country": q.Get("country"),
-		"From": str(card.Filters.From), "To": str(card.Filters.To)}
+		"From": str(card.Filters.From), "To": str(card.Filters.To), "Source": str(card.Filters.Source)}
 	var rows []categoryRow
 	for _, g := range card.ByCategory {
 		link := url.Values{}
-		for _, k := range []string{"country", "from", "to"} {
+		for _, k := range []string{"country", "from", "to", "source"} {
 			if v := q.Get(k); v != "" {
 				link.Set(k, v)
 			}
@@ -190,6 +193,7 @@ func (s *Server) scorecardPage(c *gin.Context) {
 		"Overall":    card.Overall,
 		"Unscored":   card.Unscored,
 		"ByCategory": rows,
+		"VsBaseline": card.VsBaseline,
 		"MinBin":     calibration.MinBinSample,
 		"JSONLink":   "/api/v1/calibration/scorecard" + query,
 		"SVGLink":    "/api/v1/calibration/reliability.svg" + query,
@@ -206,7 +210,7 @@ func (s *Server) scorecardPage(c *gin.Context) {
 // scorecardQuery keeps the scorecard's filters of q, encoded.
 func scorecardQuery(q url.Values) string {
 	out := url.Values{}
-	for _, k := range []string{"category", "country", "from", "to"} {
+	for _, k := range []string{"category", "country", "from", "to", "source"} {
 		if v := q.Get(k); v != "" {
 			out.Set(k, v)
 		}
