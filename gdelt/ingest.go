@@ -125,10 +125,11 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 	if txRows <= 0 {
 		txRows = 20_000
 	}
-	w := newWriter(events.db, txRows)
-	defer func() { res.written, res.new = w.Written, w.New }()
+	w := events.newSink(txRows)
+	defer func() { res.written, res.new = w.counts() }()
 	p := NewParser(rc)
 	var ev Event
+	rows := 0
 	for {
 		ok, rowErr := p.Next(&ev)
 		if !ok {
@@ -145,8 +146,8 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 			w.abort()
 			return res, err
 		}
-		if opts.Progress != nil && (w.Written+w.pending)%ProgressEvery == 0 {
-			fmt.Fprintf(opts.Progress, "\r%s: %d events", source, w.Written+w.pending)
+		if rows++; opts.Progress != nil && rows%ProgressEvery == 0 {
+			fmt.Fprintf(opts.Progress, "\r%s: %d events", source, rows)
 		}
 	}
 	if err := p.Err(); err != nil {
@@ -161,14 +162,34 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 		w.abort()
 		return res, err
 	}
+	written, _ := w.counts()
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "\r%s: %d events\n", source, w.Written)
+		fmt.Fprintf(opts.Progress, "\r%s: %d events\n", source, written)
 	}
-	if w.Written == 0 {
+	if written == 0 {
 		if res.rejected == 0 {
 			return res, errors.New("no GDELT event row: the file is empty")
 		}
 		return res, errors.New("no valid GDELT event row (is it a GDELT 2.0 events export?): " + res.rowReport())
 	}
 	return res, nil
+}
+
+// sink is where ingest puts events: the SQLite writer or PostgreSQL's COPY writers.
+type sink interface {
+	add(ctx context.Context, e *Event) error
+	// flush writes what is queued and commits it.
+	flush(ctx context.Context) error
+	// abort gives up what is not committed.
+	abort()
+	// counts are the events committed so far (written, and new among them); safe to
+	// call from another goroutine.
+	counts() (written, new int)
+}
+
+func (s *Store) newSink(txRows int) sink {
+	if s.dialect == store.Postgres {
+		return newPGWriter(s)
+	}
+	return newWriter(s.db, txRows)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -39,6 +40,8 @@ type writer struct {
 	newInTx int
 	New     int
 	Written int
+	// done mirrors Written and New for readers on other goroutines (the heartbeat).
+	doneWritten, doneNew atomic.Int64
 }
 
 func newWriter(db *sql.DB, txRows int) *writer {
@@ -109,7 +112,18 @@ func (w *writer) commit() error {
 	w.stmt.Close()
 	err := w.tx.Commit()
 	w.tx, w.stmt, w.inTx, w.newInTx = nil, nil, 0, 0
+	if err == nil {
+		w.doneWritten.Store(int64(w.Written))
+		w.doneNew.Store(int64(w.New))
+	}
 	return err
+}
+
+func (w *writer) queued() int { return w.pending }
+
+// counts are the events of committed transactions; safe from any goroutine.
+func (w *writer) counts() (written, new int) {
+	return int(w.doneWritten.Load()), int(w.doneNew.Load())
 }
 
 // abort rolls back the open transaction: the events of that batch are not counted as

@@ -154,17 +154,19 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 	if s.GDELT == nil {
 		return "", errors.New("GDELT event store is not open")
 	}
-	if _, err := os.Stat(s.GDELT.Path()); err != nil {
-		return "", fmt.Errorf("GDELT store file: %v", err)
+	if s.GDELT.Path() != "" {
+		if _, err := os.Stat(s.GDELT.Path()); err != nil {
+			return "", fmt.Errorf("GDELT store file: %v", err)
+		}
 	}
 	st, err := s.GDELT.Stats(ctx)
 	if err != nil {
 		return "", fmt.Errorf("GDELT store unreadable: %v", err)
 	}
 	if st.Events == 0 {
-		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Path()), nil
+		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Label()), nil
 	}
-	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path(), st.Events, st.NewestDateAdded), nil
+	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Label(), st.Events, st.NewestDateAdded), nil
 }
 
 // checkLastIngest is unhealthy when no ingest run ever succeeded, when the newest
