@@ -181,3 +181,7 @@ func redactURL(raw string) string {
 	u.RawQuery = ""
 	return u.String()
 }
+
+// SQL is the store's database/sql pool, for schema inspection (the drift test); the
+// store's own reads and writes go through its methods.
+func (s *Store) SQL() *sql.DB { return s.db }
