@@ -11,6 +11,7 @@ import (
 
 	"geopol/gdelt"
 	"geopol/models"
+	"geopol/store"
 )
 
 const ingestUsage = `usage: geopol ingest FILE|URL...
@@ -71,7 +72,16 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	opts := gdelt.Options{}
+	// Runs of processes that died (no heartbeat for INGEST_HEARTBEAT_TIMEOUT) are
+	// closed as abandoned before this one starts.
+	if closed, err := gdelt.MarkAbandoned(ctx, db, a.cfg.IngestHeartbeatTimeout); err != nil {
+		return err
+	} else {
+		for _, r := range closed {
+			log.Warn("ingest run abandoned", "run", r.ID, "file", *r.FileURL, "events", r.EventsFetched, "message", *r.ErrorMessage)
+		}
+	}
+	opts := gdelt.Options{Heartbeat: heartbeatInterval(a.cfg.IngestHeartbeatTimeout)}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		opts.Progress = stderr // a terminal: show progress on long files
 	}
@@ -86,7 +96,8 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *watch:
 		log.Info("watching GDELT", "lastupdate", *lastUpdate, "interval", *interval)
 		return gdelt.Watch(ctx, db, events, *lastUpdate, gdelt.WatchOptions{Options: opts, Interval: *interval,
-			MasterFileList: *master, GapFiles: *gapFiles, Log: log})
+			MasterFileList: *master, GapFiles: *gapFiles, Log: log,
+			HeartbeatTimeout: a.cfg.IngestHeartbeatTimeout, Retention: a.cfg.GDELTRetention})
 	case *lastUpdate != "":
 		runs, err := gdelt.IngestLastUpdate(ctx, db, events, *lastUpdate, opts)
 		for _, r := range runs {
@@ -97,6 +108,16 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
+	defer func() {
+		// GDELT_RETENTION: once per command, after the files (a scan on large SQLite files).
+		if a.cfg.GDELTRetention > 0 && ctx.Err() == nil {
+			if n, err := events.Prune(ctx, store.Now(), a.cfg.GDELTRetention); err != nil {
+				log.Warn("retention failed", "error", err)
+			} else {
+				log.Info("retention done", "events_removed", n, "keep", a.cfg.GDELTRetention)
+			}
+		}
+	}()
 	var failed error
 	for _, src := range fs.Args() {
 		run, err := gdelt.Ingest(ctx, db, events, src, opts)
@@ -117,4 +138,10 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// heartbeatInterval renews a running ingest's heartbeat four times per
+// INGEST_HEARTBEAT_TIMEOUT, so a slow beat or two never makes a live run look dead.
+func heartbeatInterval(timeout time.Duration) time.Duration {
+	return max(timeout/4, 100*time.Millisecond)
 }

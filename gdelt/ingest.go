@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,6 +28,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// TxRows is the number of events per transaction (default 20,000).
 	TxRows int
+	// Heartbeat is how often the running run's heartbeat_at (and counts) is renewed
+	// (default DefaultHeartbeat); keep it well under INGEST_HEARTBEAT_TIMEOUT.
+	Heartbeat time.Duration
 }
 
 // maxReportedRowErrors is how many rejected rows an ingest run names in its message.
@@ -44,12 +48,16 @@ const ProgressEvery = 50_000
 // not a GDELT events export) is a failed run. The returned error is non-nil unless the
 // run succeeded.
 func Ingest(ctx context.Context, db *gorm.DB, events *Store, source string, opts Options) (*models.IngestRun, error) {
-	run := &models.IngestRun{Source: "gdelt", StartedAt: store.Now(), Status: models.IngestRunning, FileURL: &source}
+	started := store.Now()
+	run := &models.IngestRun{Source: "gdelt", StartedAt: started, Status: models.IngestRunning, FileURL: &source, HeartbeatAt: &started}
 	// Bookkeeping ignores cancellation: a run cancelled at any point is still recorded.
 	if err := db.WithContext(context.WithoutCancel(ctx)).Create(run).Error; err != nil {
 		return nil, fmt.Errorf("record ingest run: %w", err)
 	}
-	res, ingestErr := ingest(ctx, events, source, opts)
+	var live atomic.Pointer[sink]
+	stopBeat := heartbeat(ctx, db, run, opts.Heartbeat, &live)
+	res, ingestErr := ingest(ctx, events, source, opts, &live)
+	stopBeat()
 	status := models.IngestSuccess
 	var msg *string
 	switch {
@@ -103,7 +111,7 @@ func (r *result) rowReport() string {
 }
 
 // ingest returns named results so the deferred count update reaches the caller.
-func ingest(ctx context.Context, events *Store, source string, opts Options) (res result, err error) {
+func ingest(ctx context.Context, events *Store, source string, opts Options, live *atomic.Pointer[sink]) (res result, err error) {
 	file := source
 	if isURL(source) {
 		client := opts.HTTPClient
@@ -126,6 +134,7 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 		txRows = 20_000
 	}
 	w := events.newSink(txRows)
+	live.Store(&w)
 	defer func() { res.written, res.new = w.counts() }()
 	p := NewParser(rc)
 	var ev Event

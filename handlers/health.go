@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -175,6 +176,19 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 // at the first failed poll, and clears with the next success.
 func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	db := s.DB.WithContext(ctx)
+	// A run whose process died (no heartbeat for INGEST_HEARTBEAT_TIMEOUT) is closed
+	// as abandoned here too, so health names it even when no ingest runs any more.
+	if s.Config != nil && s.Config.IngestHeartbeatTimeout > 0 {
+		if _, err := gdelt.MarkAbandoned(ctx, s.DB, s.Config.IngestHeartbeatTimeout); err != nil {
+			return "", err
+		}
+	}
+	var abandoned models.IngestRun
+	abandonedErr := db.Where("status = ? AND started_at > ?", models.IngestAbandoned, s.now().Add(-24*time.Hour)).
+		Order("started_at DESC").Take(&abandoned).Error
+	if abandonedErr != nil && !errors.Is(abandonedErr, gorm.ErrRecordNotFound) {
+		return "", abandonedErr
+	}
 	var failed int64
 	if err := db.Model(&models.IngestRun{}).Where("status = ? AND started_at > ?", models.IngestFailed,
 		s.now().Add(-24*time.Hour)).Count(&failed).Error; err != nil {
@@ -195,6 +209,14 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	age := s.now().Sub(at).Truncate(time.Second)
 	if age > IngestMaxAge {
 		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s); %d failed in the last 24 h", age, IngestMaxAge, failed)
+	}
+	if abandonedErr == nil && abandoned.StartedAt.After(run.StartedAt) {
+		msg := ""
+		if abandoned.ErrorMessage != nil {
+			msg = ": " + *abandoned.ErrorMessage
+		}
+		return "", fmt.Errorf("newest ingest run %d was abandoned%s; newest successful ingest finished %s ago; %d failed in the last 24 h",
+			abandoned.ID, msg, age, failed)
 	}
 	var last models.IngestRun
 	err = db.Where("status = ? AND started_at > ?", models.IngestFailed, run.StartedAt).Order("started_at DESC").Take(&last).Error
