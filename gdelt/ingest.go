@@ -28,6 +28,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// TxRows is the number of events per transaction (default 20,000).
 	TxRows int
+	// FileURL, when set, is recorded as the run's file_url instead of the source: a
+	// backfill ingests downloaded copies under the URLs they came from.
+	FileURL string
 	// Heartbeat is how often the running run's heartbeat_at (and counts) is renewed
 	// (default DefaultHeartbeat); keep it well under INGEST_HEARTBEAT_TIMEOUT.
 	Heartbeat time.Duration
@@ -49,7 +52,11 @@ const ProgressEvery = 50_000
 // run succeeded.
 func Ingest(ctx context.Context, db *gorm.DB, events *Store, source string, opts Options) (*models.IngestRun, error) {
 	started := store.Now()
-	run := &models.IngestRun{Source: "gdelt", StartedAt: started, Status: models.IngestRunning, FileURL: &source, HeartbeatAt: &started}
+	fileURL := source
+	if opts.FileURL != "" {
+		fileURL = opts.FileURL
+	}
+	run := &models.IngestRun{Source: "gdelt", StartedAt: started, Status: models.IngestRunning, FileURL: &fileURL, HeartbeatAt: &started}
 	// Bookkeeping ignores cancellation: a run cancelled at any point is still recorded.
 	if err := db.WithContext(context.WithoutCancel(ctx)).Create(run).Error; err != nil {
 		return nil, fmt.Errorf("record ingest run: %w", err)
