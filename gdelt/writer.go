@@ -37,6 +37,7 @@ var insertSQL = func() string {
 type writer struct {
 	db      *sql.DB
 	txRows  int
+	conn    *sql.Conn // one connection for the whole file, with bulk-load settings
 	tx      *sql.Tx
 	stmt    *sql.Stmt
 	buf     []byte // the JSON array of pending rows
@@ -72,8 +73,24 @@ func (w *writer) flushPending(ctx context.Context) error {
 	if w.pending == 0 {
 		return nil
 	}
+	if w.conn == nil {
+		conn, err := w.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		w.conn = conn
+		// Bulk-load settings on this connection only: a 128 MiB page cache keeps a
+		// transaction's dirty index pages in memory instead of spilling them to the WAL
+		// mid-transaction, and automatic checkpoints wait until the file is in (one
+		// passive checkpoint at the end copies each page once, not once per commit).
+		for _, p := range []string{"PRAGMA cache_size = -131072", "PRAGMA wal_autocheckpoint = 0"} {
+			if _, err := conn.ExecContext(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
 	if w.tx == nil {
-		tx, err := w.db.BeginTx(ctx, nil)
+		tx, err := w.conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -107,7 +124,23 @@ func (w *writer) flush(ctx context.Context) error {
 	if err := w.flushPending(ctx); err != nil {
 		return err
 	}
-	return w.commit()
+	err := w.commit()
+	w.release()
+	return err
+}
+
+// release checkpoints the WAL the file wrote, restores the connection's settings and
+// returns it to the pool.
+func (w *writer) release() {
+	if w.conn == nil {
+		return
+	}
+	ctx := context.Background()
+	_, _ = w.conn.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	_, _ = w.conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 1000")
+	_, _ = w.conn.ExecContext(ctx, "PRAGMA cache_size = -2000")
+	_ = w.conn.Close()
+	w.conn = nil
 }
 
 func (w *writer) commit() error {
@@ -142,6 +175,7 @@ func (w *writer) abort() {
 		w.New -= w.newInTx
 		w.tx, w.stmt, w.inTx, w.newInTx = nil, nil, 0, 0
 	}
+	w.release()
 }
 
 // appendJSON appends the event as a JSON array in columns order.
