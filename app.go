@@ -137,7 +137,7 @@ func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
 
 // openEvents opens the GDELT event store at GDELT_DB_PATH; close closes it.
 func (a *app) openEvents(ctx context.Context) (*gdelt.Store, error) {
-	events, err := gdelt.Open(ctx, a.cfg.GDELTDBPath, a.log)
+	events, err := gdelt.OpenConfigured(ctx, a.cfg, a.log)
 	if err != nil {
 		return nil, err
 	}

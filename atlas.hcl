@@ -58,3 +58,31 @@ env "sqlite" {
     dir = "file://migrations/sqlite"
   }
 }
+
+# The GDELT event store: a schema of its own (gdelt.Models), in its own migration
+# directories and revision table, so it can live in the forecast database or apart.
+# tools/gdeltschema prints the models' DDL; on PostgreSQL it adds the monthly range
+# partitioning of events. Generate with `scripts/atlas diff-gdelt NAME`.
+data "external_schema" "gdelt_postgres" {
+  program = ["go", "run", "-mod=mod", "./tools/gdeltschema", "-dialect", "postgres"]
+}
+
+data "external_schema" "gdelt_sqlite" {
+  program = ["go", "run", "-mod=mod", "./tools/gdeltschema", "-dialect", "sqlite"]
+}
+
+env "gdelt_postgres" {
+  src = data.external_schema.gdelt_postgres.url
+  dev = var.pg_dev_url
+  migration {
+    dir = "file://migrations/gdelt/postgres"
+  }
+}
+
+env "gdelt_sqlite" {
+  src = data.external_schema.gdelt_sqlite.url
+  dev = "sqlite://dev?mode=memory"
+  migration {
+    dir = "file://migrations/gdelt/sqlite"
+  }
+}

@@ -52,6 +52,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{[]string{"migrate", "up"}, migrateUsage, ""},
 		{[]string{"migrate", "status"}, migrateUsage, ""},
 		{[]string{"ingest"}, ingestUsage, "-lastupdate"},
+		{[]string{"ingest"}, ingestUsage, "-parallel"},
 		{[]string{"seed"}, seedUsage, "-random"},
 		{[]string{"resolve"}, resolveUsage, "-due"},
 		{[]string{"calibrate"}, calibrateUsage, "-force"},

@@ -178,7 +178,7 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("REDIS_URL = %v (%v), want redis://redis:...", r, err)
 			}
 			for k, want := range map[string]string{
-				"ENVIRONMENT": "production", "AUTO_MIGRATE": "false", "GDELT_DB_PATH": "/data/gdelt.db",
+				"ENVIRONMENT": "production", "AUTO_MIGRATE": "false", "GDELT_DATABASE_URL": dbURL,
 				"LOG_JSON": "true", "ADMIN_TOKEN": tc.auth, "CORS_ORIGINS": tc.env["CORS_ORIGINS"],
 			} {
 				if got := envValue(t, api, k); got != want {
@@ -199,14 +199,23 @@ func TestComposeFile(t *testing.T) {
 			ingest := service(t, p, "ingest")
 			if !slices.Contains(ingest.Command, "--watch") || !slices.Contains(ingest.Command, "--lastupdate") ||
 				ingest.DependsOn["migrate"].Condition != types.ServiceConditionCompletedSuccessfully ||
-				ingest.Environment["GDELT_DB_PATH"] == nil || *ingest.Environment["GDELT_DB_PATH"] != *api.Environment["GDELT_DB_PATH"] {
-				t.Errorf("ingest service: command %v, depends_on %+v, GDELT_DB_PATH must match the api's", ingest.Command, ingest.DependsOn)
+				envValue(t, ingest, "GDELT_DATABASE_URL") != dbURL {
+				t.Errorf("ingest service: command %v, depends_on %+v, GDELT_DATABASE_URL must be the api's (the shared PostgreSQL event store)", ingest.Command, ingest.DependsOn)
+			}
+			// The event store is in PostgreSQL: neither process keeps a SQLite event file,
+			// so api replicas share nothing but PostgreSQL and Redis.
+			for _, name := range []string{"api", "ingest"} {
+				svc := service(t, p, name)
+				if _, ok := svc.Environment["GDELT_DB_PATH"]; ok {
+					t.Errorf("%s sets GDELT_DB_PATH: the event store is GDELT_DATABASE_URL's", name)
+				}
+				if len(svc.Volumes) != 0 {
+					t.Errorf("%s mounts %+v: it needs no volume with the PostgreSQL event store", name, svc.Volumes)
+				}
 			}
 
 			mounts := map[string]struct{ volume, target string }{
 				"postgres": {"pgdata", "/var/lib/postgresql/data"},
-				"api":      {"gdelt", "/data"},
-				"ingest":   {"gdelt", "/data"},
 			}
 			for name, m := range mounts {
 				found := false

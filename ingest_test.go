@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"geopol/config"
+	"geopol/gdelt"
+	"geopol/handlers"
 	"geopol/models"
+	"geopol/store"
 	"geopol/store/storetest"
 )
 
@@ -94,5 +97,86 @@ func testIngestSIGINT(t *testing.T, cfg *config.Config) {
 	}
 	if !strings.Contains(*runs[0].ErrorMessage, "interrupted") {
 		t.Errorf("error message: %q", *runs[0].ErrorMessage)
+	}
+}
+
+// A real ingest process killed with SIGKILL mid-run leaves its run running with a
+// heartbeat that stops; once INGEST_HEARTBEAT_TIMEOUT has passed, the run is closed as
+// abandoned with its counts, and health names it.
+func TestIngestSIGKILLIsAbandoned(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { testIngestSIGKILL(t, storetest.Config(t, storetest.PostgresURL(t))) })
+	t.Run("sqlite", func(t *testing.T) { testIngestSIGKILL(t, storetest.Config(t, "")) })
+}
+
+func testIngestSIGKILL(t *testing.T, cfg *config.Config) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000000")
+		w.Write(bytes.Repeat([]byte("x"), 1000))
+		w.(http.Flusher).Flush()
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	db := storetest.Open(t, cfg)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildIngest$", "-test.v")
+	cmd.Env = append(os.Environ(), childIngestEnv+"="+srv.URL+"/20191024143000.export.CSV",
+		"DATABASE_URL="+cfg.DatabaseURL, "SQLITE_PATH="+cfg.SQLitePath, "GDELT_DB_PATH="+cfg.GDELTDBPath,
+		"INGEST_HEARTBEAT_TIMEOUT=1s", "ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("child never started downloading:\n%s", out.String())
+	}
+	time.Sleep(700 * time.Millisecond) // a few heartbeats (every 250 ms)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	ctx := context.Background()
+	var run models.IngestRun
+	if err := db.WithContext(ctx).Take(&run).Error; err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != models.IngestRunning || run.HeartbeatAt == nil || !run.HeartbeatAt.After(run.StartedAt) {
+		t.Fatalf("killed run: %+v (want running, with a heartbeat after its start)\n%s", run, out.String())
+	}
+	// Not yet past the timeout: a live run is never abandoned.
+	if closed, err := gdelt.MarkAbandoned(ctx, db, time.Hour); err != nil || len(closed) != 0 {
+		t.Fatalf("abandoned within the timeout: %+v %v", closed, err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	cache, err := store.OpenCache("", "geopol:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handlers.Server{Config: cfg, DB: db, Cache: cache, Log: storetest.Logger()}
+	h.Config.IngestHeartbeatTimeout = time.Second
+	router := handlers.NewRouter(&h)
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
+	// Health closed the run (no ingest process is left to do it) and reports it:
+	// last_ingest is unhealthy (its detail, naming the run, is for admins).
+	if !strings.Contains(rec.Body.String(), `"name":"last_ingest","healthy":false`) {
+		t.Errorf("health does not report the abandoned run: %d %s", rec.Code, rec.Body.String())
+	}
+	if err := db.WithContext(ctx).Take(&run, run.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != models.IngestAbandoned || run.CompletedAt == nil || run.ErrorMessage == nil ||
+		!strings.Contains(*run.ErrorMessage, "no heartbeat since") {
+		t.Fatalf("after the timeout: %+v", run)
 	}
 }

@@ -52,6 +52,16 @@ type Config struct {
 	CachePrefix string
 
 	GDELTDBPath string
+	// GDELTDatabaseURL selects a PostgreSQL event store (the forecast database or
+	// another); empty means the SQLite file at GDELTDBPath.
+	GDELTDatabaseURL string
+	// GDELTRetention is how long events are kept, by event date (SQLDATE): older
+	// monthly partitions are dropped on PostgreSQL, older rows deleted in batches on
+	// SQLite. Zero keeps everything.
+	GDELTRetention time.Duration
+	// IngestHeartbeatTimeout is how long a running ingest run may go without a
+	// heartbeat before it is marked abandoned (its process died).
+	IngestHeartbeatTimeout time.Duration
 	// VerifyEvidenceEvents makes POST /forecasts check that cited GDELT events exist in
 	// the event store (when it holds any events) and answer 422 for unknown ids.
 	VerifyEvidenceEvents bool
@@ -165,6 +175,9 @@ var Keys = []Key{
 	{Name: "cache_ttl_list", Default: "30s"},
 	{Name: "cache_ttl_summary", Default: "60s"},
 	{Name: "gdelt_db_path", Default: "data/gdelt.db"},
+	{Name: "gdelt_database_url", Default: "", Secret: true},
+	{Name: "gdelt_retention", Default: ""},
+	{Name: "ingest_heartbeat_timeout", Default: "2m"},
 	{Name: "verify_evidence_events", Default: false},
 	{Name: "api_key_header", Default: "X-API-Key"},
 	{Name: "admin_token", Default: "", Secret: true},
@@ -320,16 +333,17 @@ func editDistance(a, b string) int {
 
 func build(v *viper.Viper) (*Config, error) {
 	c := &Config{
-		Environment:  strings.ToLower(strings.TrimSpace(v.GetString("environment"))),
-		HTTPAddr:     v.GetString("http_addr"),
-		DatabaseURL:  strings.TrimSpace(v.GetString("database_url")),
-		SQLitePath:   v.GetString("sqlite_path"),
-		RedisURL:     strings.TrimSpace(v.GetString("redis_url")),
-		CachePrefix:  v.GetString("cache_prefix"),
-		GDELTDBPath:  v.GetString("gdelt_db_path"),
-		APIKeyHeader: strings.TrimSpace(v.GetString("api_key_header")),
-		AdminToken:   v.GetString("admin_token"),
-		CursorSecret: v.GetString("cursor_secret"),
+		Environment:      strings.ToLower(strings.TrimSpace(v.GetString("environment"))),
+		HTTPAddr:         v.GetString("http_addr"),
+		DatabaseURL:      strings.TrimSpace(v.GetString("database_url")),
+		SQLitePath:       v.GetString("sqlite_path"),
+		RedisURL:         strings.TrimSpace(v.GetString("redis_url")),
+		CachePrefix:      v.GetString("cache_prefix"),
+		GDELTDBPath:      v.GetString("gdelt_db_path"),
+		GDELTDatabaseURL: strings.TrimSpace(v.GetString("gdelt_database_url")),
+		APIKeyHeader:     strings.TrimSpace(v.GetString("api_key_header")),
+		AdminToken:       v.GetString("admin_token"),
+		CursorSecret:     v.GetString("cursor_secret"),
 	}
 	var problems []string
 	bad := func(key string, format string, args ...any) {
@@ -361,9 +375,21 @@ func build(v *viper.Viper) (*Config, error) {
 	} else {
 		c.VerifyEvidenceEvents = b
 	}
-	if c.GDELTDBPath == "" {
-		bad("gdelt_db_path", "must not be empty")
+	if c.GDELTDatabaseURL != "" {
+		if u, err := url.Parse(c.GDELTDatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			bad("gdelt_database_url", "must be a postgres://user@host:port/db URL (leave empty for the SQLite event store at GDELT_DB_PATH)")
+		}
+	} else if c.GDELTDBPath == "" {
+		bad("gdelt_db_path", "must not be empty when GDELT_DATABASE_URL is unset")
 	}
+	if raw := strings.TrimSpace(fmt.Sprint(v.Get("gdelt_retention"))); raw != "" && raw != "0" {
+		d, err := ParseRetention(raw)
+		if err != nil {
+			bad("gdelt_retention", "%v", err)
+		}
+		c.GDELTRetention = d
+	}
+	c.IngestHeartbeatTimeout = durationKey(v, "ingest_heartbeat_timeout", bad)
 	c.DBMaxOpenConns = intKey(v, "db_max_open_conns", 1, bad)
 	c.DBMaxIdleConns = intKey(v, "db_max_idle_conns", 0, bad)
 	if c.DBMaxOpenConns > 0 && c.DBMaxIdleConns > c.DBMaxOpenConns {
@@ -457,7 +483,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("database", c.DatabaseLabel()),
 		slog.String("cache", redact(c.RedisURL, "in-process")),
-		slog.String("gdelt_db_path", c.GDELTDBPath),
+		slog.String("gdelt_store", c.GDELTLabel()),
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.Bool("admin_routes", c.AdminToken != ""),
 		slog.String("metrics_addr", c.MetricsAddr),
@@ -470,6 +496,32 @@ func (c *Config) DatabaseLabel() string {
 		return redact(c.DatabaseURL, "")
 	}
 	return "sqlite:" + c.SQLitePath
+}
+
+// GDELTLabel names the event store without credentials.
+func (c *Config) GDELTLabel() string {
+	if c.GDELTDatabaseURL != "" {
+		return redact(c.GDELTDatabaseURL, "")
+	}
+	return "sqlite:" + c.GDELTDBPath
+}
+
+// ParseRetention reads a retention period: whole days ("730d") or a Go duration of at
+// least one day ("8760h").
+func ParseRetention(raw string) (time.Duration, error) {
+	raw = strings.TrimSpace(raw)
+	if days, ok := strings.CutSuffix(raw, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("must be a whole number of days such as 730d, got %q", raw)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 24*time.Hour {
+		return 0, fmt.Errorf("must be days such as 730d (or a duration of at least 24h), or empty to keep every event, got %q", raw)
+	}
+	return d, nil
 }
 
 // redact drops the user info and query (which may carry a password) from a URL.

@@ -145,6 +145,12 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"SHUTDOWN_DRAIN=-1s", "SHUTDOWN_DRAIN:"},
 		{"SHUTDOWN_DRAIN=soon", "SHUTDOWN_DRAIN:"},
 		{"SHUTDOWN_TIMEOUT=0", "SHUTDOWN_TIMEOUT:"},
+		{"GDELT_DATABASE_URL=sqlite://gdelt.db", "GDELT_DATABASE_URL:"},
+		{"GDELT_RETENTION=two years", "GDELT_RETENTION:"},
+		{"GDELT_RETENTION=0d", "GDELT_RETENTION:"},
+		{"GDELT_RETENTION=1h", "GDELT_RETENTION:"},
+		{"INGEST_HEARTBEAT_TIMEOUT=0", "INGEST_HEARTBEAT_TIMEOUT:"},
+		{"INGEST_HEARTBEAT_TIMEOUT=often", "INGEST_HEARTBEAT_TIMEOUT:"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, "", "", tc.env)
@@ -156,6 +162,33 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
 			t.Errorf("%s: want one line naming %s, got %q", tc.env, tc.want, msg)
 		}
+	}
+}
+
+// The event store settings: GDELT_DATABASE_URL selects PostgreSQL and keeps its password
+// out of the log; GDELT_RETENTION takes days or a duration; the heartbeat timeout
+// defaults to two minutes.
+func TestEventStoreSettings(t *testing.T) {
+	c, err := load(t, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GDELTDatabaseURL != "" || c.GDELTRetention != 0 || c.IngestHeartbeatTimeout != 2*time.Minute || c.GDELTLabel() != "sqlite:data/gdelt.db" {
+		t.Fatalf("defaults: %q %v %v %q", c.GDELTDatabaseURL, c.GDELTRetention, c.IngestHeartbeatTimeout, c.GDELTLabel())
+	}
+	c, err = load(t, "gdelt_retention: 730d\n", "", "GDELT_DATABASE_URL=postgres://geopol:hunter2@events:5432/gdelt",
+		"INGEST_HEARTBEAT_TIMEOUT=30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GDELTRetention != 730*24*time.Hour || c.IngestHeartbeatTimeout != 30*time.Second || c.GDELTLabel() != "postgres://events:5432/gdelt" {
+		t.Fatalf("set: %v %v %q", c.GDELTRetention, c.IngestHeartbeatTimeout, c.GDELTLabel())
+	}
+	if got := c.LogValue().String(); strings.Contains(got, "hunter2") || !strings.Contains(got, "events:5432") {
+		t.Errorf("log value: %s", got)
+	}
+	if d, err := ParseRetention("8760h"); err != nil || d != 365*24*time.Hour {
+		t.Errorf("8760h: %v %v", d, err)
 	}
 }
 

@@ -36,12 +36,12 @@ func (s *Store) Newest(ctx context.Context) (time.Time, error) {
 // CountryDays returns per-country, per-day activity of the events published since
 // since, for events whose action location maps to an ISO country.
 func (s *Store) CountryDays(ctx context.Context, since time.Time) ([]CountryDay, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.db.QueryContext(ctx, s.q(`
 		SELECT action_geo_country_iso, sql_date, date_added / 1000000, count(*),
 		       sum(CASE WHEN goldstein < 0 THEN -goldstein / 10.0 ELSE 0 END), max(date_added)
 		FROM events
 		WHERE date_added >= ? AND action_geo_country_iso <> ''
-		GROUP BY action_geo_country_iso, sql_date, date_added / 1000000`, dateAdded(since))
+		GROUP BY action_geo_country_iso, sql_date, date_added / 1000000`), dateAdded(since))
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +79,13 @@ type ActorPair struct {
 // ActorPairs returns, for the events published since since, every ordered pair of
 // distinct actor countries with its event count and mean Goldstein value, busiest first.
 func (s *Store) ActorPairs(ctx context.Context, since time.Time) ([]ActorPair, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.db.QueryContext(ctx, s.q(`
 		SELECT actor1_country_code, actor2_country_code, count(*), avg(goldstein)
 		FROM events
 		WHERE date_added >= ? AND actor1_country_code <> '' AND actor2_country_code <> ''
 		  AND actor1_country_code <> actor2_country_code
 		GROUP BY actor1_country_code, actor2_country_code
-		ORDER BY count(*) DESC, actor1_country_code, actor2_country_code`, dateAdded(since))
+		ORDER BY count(*) DESC, actor1_country_code, actor2_country_code`), dateAdded(since))
 	if err != nil {
 		return nil, err
 	}

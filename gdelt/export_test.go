@@ -5,17 +5,21 @@ import "context"
 // This file lends package gdelt_test what only tests need of the store's internals.
 
 // QueryInt runs query, which must return one integer (a count), on the store's pool.
+// It is written with ? placeholders, as the store's own queries are.
 func (s *Store) QueryInt(ctx context.Context, query string, args ...any) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&n)
 	return n, err
 }
 
-// Migrate runs the schema migration again on an open store (Open already ran it).
-func (s *Store) Migrate(ctx context.Context) error { return migrate(ctx, s.db) }
+// Exec runs a statement on the store's pool.
+func (s *Store) Exec(ctx context.Context, stmt string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, s.q(stmt), args...)
+	return err
+}
 
-// SchemaVersion is the user_version a migrated store reports.
-var SchemaVersion = len(schema) - 1
+// Migrate runs the schema migration again on an open store (Open already ran it).
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
 
 // Pragmas are the connection settings the store runs with, as SQLite reports them.
 type Pragmas struct {

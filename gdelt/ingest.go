@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,6 +28,12 @@ type Options struct {
 	HTTPClient *http.Client
 	// TxRows is the number of events per transaction (default 20,000).
 	TxRows int
+	// FileURL, when set, is recorded as the run's file_url instead of the source: a
+	// backfill ingests downloaded copies under the URLs they came from.
+	FileURL string
+	// Heartbeat is how often the running run's heartbeat_at (and counts) is renewed
+	// (default DefaultHeartbeat); keep it well under INGEST_HEARTBEAT_TIMEOUT.
+	Heartbeat time.Duration
 }
 
 // maxReportedRowErrors is how many rejected rows an ingest run names in its message.
@@ -44,12 +51,20 @@ const ProgressEvery = 50_000
 // not a GDELT events export) is a failed run. The returned error is non-nil unless the
 // run succeeded.
 func Ingest(ctx context.Context, db *gorm.DB, events *Store, source string, opts Options) (*models.IngestRun, error) {
-	run := &models.IngestRun{Source: "gdelt", StartedAt: store.Now(), Status: models.IngestRunning, FileURL: &source}
+	started := store.Now()
+	fileURL := source
+	if opts.FileURL != "" {
+		fileURL = opts.FileURL
+	}
+	run := &models.IngestRun{Source: "gdelt", StartedAt: started, Status: models.IngestRunning, FileURL: &fileURL, HeartbeatAt: &started}
 	// Bookkeeping ignores cancellation: a run cancelled at any point is still recorded.
 	if err := db.WithContext(context.WithoutCancel(ctx)).Create(run).Error; err != nil {
 		return nil, fmt.Errorf("record ingest run: %w", err)
 	}
-	res, ingestErr := ingest(ctx, events, source, opts)
+	var live atomic.Pointer[sink]
+	stopBeat := heartbeat(ctx, db, run, opts.Heartbeat, &live)
+	res, ingestErr := ingest(ctx, events, source, opts, &live)
+	stopBeat()
 	status := models.IngestSuccess
 	var msg *string
 	switch {
@@ -103,7 +118,7 @@ func (r *result) rowReport() string {
 }
 
 // ingest returns named results so the deferred count update reaches the caller.
-func ingest(ctx context.Context, events *Store, source string, opts Options) (res result, err error) {
+func ingest(ctx context.Context, events *Store, source string, opts Options, live *atomic.Pointer[sink]) (res result, err error) {
 	file := source
 	if isURL(source) {
 		client := opts.HTTPClient
@@ -125,10 +140,12 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 	if txRows <= 0 {
 		txRows = 20_000
 	}
-	w := newWriter(events.db, txRows)
-	defer func() { res.written, res.new = w.Written, w.New }()
+	w := events.newSink(txRows)
+	live.Store(&w)
+	defer func() { res.written, res.new = w.counts() }()
 	p := NewParser(rc)
 	var ev Event
+	rows := 0
 	for {
 		ok, rowErr := p.Next(&ev)
 		if !ok {
@@ -145,8 +162,8 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 			w.abort()
 			return res, err
 		}
-		if opts.Progress != nil && (w.Written+w.pending)%ProgressEvery == 0 {
-			fmt.Fprintf(opts.Progress, "\r%s: %d events", source, w.Written+w.pending)
+		if rows++; opts.Progress != nil && rows%ProgressEvery == 0 {
+			fmt.Fprintf(opts.Progress, "\r%s: %d events", source, rows)
 		}
 	}
 	if err := p.Err(); err != nil {
@@ -161,14 +178,34 @@ func ingest(ctx context.Context, events *Store, source string, opts Options) (re
 		w.abort()
 		return res, err
 	}
+	written, _ := w.counts()
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "\r%s: %d events\n", source, w.Written)
+		fmt.Fprintf(opts.Progress, "\r%s: %d events\n", source, written)
 	}
-	if w.Written == 0 {
+	if written == 0 {
 		if res.rejected == 0 {
 			return res, errors.New("no GDELT event row: the file is empty")
 		}
 		return res, errors.New("no valid GDELT event row (is it a GDELT 2.0 events export?): " + res.rowReport())
 	}
 	return res, nil
+}
+
+// sink is where ingest puts events: the SQLite writer or PostgreSQL's COPY writers.
+type sink interface {
+	add(ctx context.Context, e *Event) error
+	// flush writes what is queued and commits it.
+	flush(ctx context.Context) error
+	// abort gives up what is not committed.
+	abort()
+	// counts are the events committed so far (written, and new among them); safe to
+	// call from another goroutine.
+	counts() (written, new int)
+}
+
+func (s *Store) newSink(txRows int) sink {
+	if s.dialect == store.Postgres {
+		return newPGWriter(s)
+	}
+	return newWriter(s.db, txRows)
 }

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"geopol/gdelt"
+	"geopol/gdelt/gdelttest"
 	"geopol/models"
 	"geopol/store/storetest"
 )
@@ -27,15 +28,15 @@ func sample(t testing.TB) string {
 	return storetest.GDELTSample(t, false)
 }
 
-// stores returns a fresh event store beside the migrated forecast database db.
-func stores(t *testing.T, db *gorm.DB) *gdelt.Store {
-	t.Helper()
-	gs, err := gdelt.Open(context.Background(), filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gs.Close() })
-	return gs
+// backends runs f on each event store backend with a forecast database beside it: a
+// SQLite event file with a SQLite forecast database, and a PostgreSQL event store living
+// in the PostgreSQL forecast database (GDELT_DATABASE_URL = DATABASE_URL).
+func backends(t *testing.T, f func(t *testing.T, db *gorm.DB, gs *gdelt.Store)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, storetest.SQLite(t), gdelttest.SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		url := storetest.PostgresURL(t)
+		f(t, storetest.Open(t, storetest.Config(t, url)), gdelttest.PostgresAt(t, url))
+	})
 }
 
 func countBy(t *testing.T, gs *gdelt.Store, query string, args ...any) int {
@@ -48,8 +49,7 @@ func countBy(t *testing.T, gs *gdelt.Store, query string, args ...any) int {
 }
 
 func TestIngestSample(t *testing.T) {
-	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
-		gs := stores(t, db)
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
 		ctx := context.Background()
 		for _, src := range []string{sample(t), sample(t) + ".zip"} {
 			run, err := gdelt.Ingest(ctx, db, gs, src, gdelt.Options{})
@@ -134,28 +134,28 @@ func brokenVariant(t *testing.T) (path string, good int) {
 }
 
 func TestMalformedRowsAreSkippedAndReported(t *testing.T) {
-	db := storetest.SQLite(t)
-	gs := stores(t, db)
-	path, good := brokenVariant(t)
-	run, err := gdelt.Ingest(context.Background(), db, gs, path, gdelt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Status != models.IngestSuccess || run.EventsNew != good || run.ErrorMessage == nil {
-		t.Fatalf("run %+v", run)
-	}
-	msg := *run.ErrorMessage
-	for _, want := range []string{"4 malformed rows", "line 10: has 40 columns", "line 20: has 62 columns", "line 30: GLOBALEVENTID", "line 40: GoldsteinScale"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error message lacks %q: %s", want, msg)
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+		path, good := brokenVariant(t)
+		run, err := gdelt.Ingest(context.Background(), db, gs, path, gdelt.Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if n := countBy(t, gs, "SELECT count(*) FROM events WHERE actor1_code <> upper(actor1_code)"); n != 0 {
-		t.Errorf("%d lower-case actor codes stored", n)
-	}
-	if n := countBy(t, gs, "SELECT count(*) FROM events WHERE source_url LIKE '%'||char(13)"); n != 0 {
-		t.Errorf("%d source URLs keep a carriage return", n)
-	}
+		if run.Status != models.IngestSuccess || run.EventsNew != good || run.ErrorMessage == nil {
+			t.Fatalf("run %+v", run)
+		}
+		msg := *run.ErrorMessage
+		for _, want := range []string{"4 malformed rows", "line 10: has 40 columns", "line 20: has 62 columns", "line 30: GLOBALEVENTID", "line 40: GoldsteinScale"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error message lacks %q: %s", want, msg)
+			}
+		}
+		if n := countBy(t, gs, "SELECT count(*) FROM events WHERE actor1_code <> upper(actor1_code)"); n != 0 {
+			t.Errorf("%d lower-case actor codes stored", n)
+		}
+		if n := countBy(t, gs, "SELECT count(*) FROM events WHERE source_url LIKE ?", "%\r"); n != 0 {
+			t.Errorf("%d source URLs keep a carriage return", n)
+		}
+	})
 }
 
 func zipOf(t *testing.T, name string, data []byte) []byte {
@@ -170,11 +170,10 @@ func zipOf(t *testing.T, name string, data []byte) []byte {
 // lastupdate.txt + the zip from a local HTTP server: verified downloads ingest; a
 // mismatched MD5 is a failed run with nothing stored.
 func TestIngestLastUpdate(t *testing.T) {
-	storetest.Dialects(t, testIngestLastUpdate)
+	backends(t, testIngestLastUpdate)
 }
 
-func testIngestLastUpdate(t *testing.T, db *gorm.DB) {
-	gs := stores(t, db)
+func testIngestLastUpdate(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
 	zipBytes, err := os.ReadFile(sample(t) + ".zip")
 	if err != nil {
 		t.Fatal(err)
@@ -215,122 +214,122 @@ func testIngestLastUpdate(t *testing.T, db *gorm.DB) {
 }
 
 func TestInterruptedIngestIsRecorded(t *testing.T) {
-	db := storetest.SQLite(t)
-	gs := stores(t, db)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // as if SIGINT arrived before the first batch committed
-	run, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{})
-	if err == nil || run == nil {
-		t.Fatalf("cancelled ingest: %+v %v", run, err)
-	}
-	var stored models.IngestRun
-	if err := db.First(&stored, run.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	if stored.Status != models.IngestInterrupted || stored.CompletedAt == nil {
-		t.Fatalf("run left as %+v", stored)
-	}
-}
-
-func TestMissingAndEmpty(t *testing.T) {
-	db := storetest.SQLite(t)
-	gs := stores(t, db)
-	ctx := context.Background()
-	// Open migrated; migrating again must be a harmless no-op.
-	if err := gs.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if empty, err := gs.Empty(ctx); err != nil || !empty {
-		t.Fatalf("new store: empty=%v err=%v", empty, err)
-	}
-	if _, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	if empty, err := gs.Empty(ctx); err != nil || empty {
-		t.Fatalf("after ingest: empty=%v err=%v", empty, err)
-	}
-	// 1,200 ids (more than one IN chunk): the real ones are found, the rest reported.
-	ids := []int64{881990960, 1, 881991770}
-	for i := int64(0); i < 1197; i++ {
-		ids = append(ids, 5_000_000_000+i)
-	}
-	missing, err := gs.Missing(ctx, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(missing) != 1198 || missing[0] != 1 {
-		t.Fatalf("%d missing, first %v", len(missing), missing[:1])
-	}
-}
-
-// A file in which no row is a valid event (not an events export at all, or empty) is a
-// failed run that names the skipped rows, not a success with 0 new events.
-func TestFileWithoutValidRowFails(t *testing.T) {
-	db := storetest.SQLite(t)
-	gs := stores(t, db)
-	dir := t.TempDir()
-	notExport := filepath.Join(dir, "README.md")
-	if err := os.WriteFile(notExport, []byte("# geopol\n\nA forecasting engine.\n\n## Commands\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	empty := filepath.Join(dir, "empty.export.CSV")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for src, want := range map[string][]string{
-		notExport: {"no valid GDELT event row", "3 malformed rows skipped", "line 1: has 1 columns"},
-		empty:     {"no GDELT event row: the file is empty"},
-	} {
-		run, err := gdelt.Ingest(context.Background(), db, gs, src, gdelt.Options{})
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // as if SIGINT arrived before the first batch committed
+		run, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{})
 		if err == nil || run == nil {
-			t.Fatalf("%s: run %+v, err %v: want a failed run", src, run, err)
+			t.Fatalf("cancelled ingest: %+v %v", run, err)
 		}
 		var stored models.IngestRun
 		if err := db.First(&stored, run.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if stored.Status != models.IngestFailed || stored.CompletedAt == nil || stored.ErrorMessage == nil {
-			t.Fatalf("%s: stored as %+v", src, stored)
+		if stored.Status != models.IngestInterrupted || stored.CompletedAt == nil {
+			t.Fatalf("run left as %+v", stored)
 		}
-		for _, w := range want {
-			if !strings.Contains(*stored.ErrorMessage, w) || !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: message %q (err %v) lacks %q", src, *stored.ErrorMessage, err, w)
+	})
+}
+
+func TestMissingAndEmpty(t *testing.T) {
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+		ctx := context.Background()
+		// Open migrated; migrating again must be a harmless no-op.
+		if err := gs.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if empty, err := gs.Empty(ctx); err != nil || !empty {
+			t.Fatalf("new store: empty=%v err=%v", empty, err)
+		}
+		if _, err := gdelt.Ingest(ctx, db, gs, sample(t), gdelt.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if empty, err := gs.Empty(ctx); err != nil || empty {
+			t.Fatalf("after ingest: empty=%v err=%v", empty, err)
+		}
+		// 1,200 ids (more than one IN chunk): the real ones are found, the rest reported.
+		ids := []int64{881990960, 1, 881991770}
+		for i := int64(0); i < 1197; i++ {
+			ids = append(ids, 5_000_000_000+i)
+		}
+		missing, err := gs.Missing(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(missing) != 1198 || missing[0] != 1 {
+			t.Fatalf("%d missing, first %v", len(missing), missing[:1])
+		}
+	})
+}
+
+// A file in which no row is a valid event (not an events export at all, or empty) is a
+// failed run that names the skipped rows, not a success with 0 new events.
+func TestFileWithoutValidRowFails(t *testing.T) {
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+		dir := t.TempDir()
+		notExport := filepath.Join(dir, "README.md")
+		if err := os.WriteFile(notExport, []byte("# geopol\n\nA forecasting engine.\n\n## Commands\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		empty := filepath.Join(dir, "empty.export.CSV")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for src, want := range map[string][]string{
+			notExport: {"no valid GDELT event row", "3 malformed rows skipped", "line 1: has 1 columns"},
+			empty:     {"no GDELT event row: the file is empty"},
+		} {
+			run, err := gdelt.Ingest(context.Background(), db, gs, src, gdelt.Options{})
+			if err == nil || run == nil {
+				t.Fatalf("%s: run %+v, err %v: want a failed run", src, run, err)
+			}
+			var stored models.IngestRun
+			if err := db.First(&stored, run.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if stored.Status != models.IngestFailed || stored.CompletedAt == nil || stored.ErrorMessage == nil {
+				t.Fatalf("%s: stored as %+v", src, stored)
+			}
+			for _, w := range want {
+				if !strings.Contains(*stored.ErrorMessage, w) || !strings.Contains(err.Error(), w) {
+					t.Errorf("%s: message %q (err %v) lacks %q", src, *stored.ErrorMessage, err, w)
+				}
 			}
 		}
-	}
+	})
 }
 
 // A lastupdate.txt that cannot be read (the feed down or unreachable, or not a list) is
 // a failed run whose file_url is the list, so health sees the outage.
 func TestUnreadableListIsAFailedRun(t *testing.T) {
-	db := storetest.SQLite(t)
-	gs := stores(t, db)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/garbage.txt" {
-			fmt.Fprintln(w, "<html>not found</html>")
-			return
+	backends(t, func(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/garbage.txt" {
+				fmt.Fprintln(w, "<html>not found</html>")
+				return
+			}
+			http.Error(w, "down", http.StatusBadGateway)
+		}))
+		closed := httptest.NewServer(http.NotFoundHandler())
+		closed.Close()
+		defer srv.Close()
+		for listURL, want := range map[string]string{
+			srv.URL + "/lastupdate.txt":    "502 Bad Gateway",
+			srv.URL + "/garbage.txt":       `want "size md5 url"`,
+			closed.URL + "/lastupdate.txt": "connection refused",
+		} {
+			runs, err := gdelt.IngestLastUpdate(context.Background(), db, gs, listURL, gdelt.Options{})
+			if err == nil || len(runs) != 1 {
+				t.Fatalf("%s: runs %+v, err %v: want one failed run", listURL, runs, err)
+			}
+			var stored models.IngestRun
+			if err := db.First(&stored, runs[0].ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if stored.Status != models.IngestFailed || stored.FileURL == nil || *stored.FileURL != listURL || stored.Source != "gdelt" ||
+				stored.CompletedAt == nil || stored.ErrorMessage == nil || !strings.Contains(*stored.ErrorMessage, want) {
+				t.Errorf("%s: stored as %+v (message %v), want failed with %q", listURL, stored, stored.ErrorMessage, want)
+			}
 		}
-		http.Error(w, "down", http.StatusBadGateway)
-	}))
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
-	defer srv.Close()
-	for listURL, want := range map[string]string{
-		srv.URL + "/lastupdate.txt":    "502 Bad Gateway",
-		srv.URL + "/garbage.txt":       `want "size md5 url"`,
-		closed.URL + "/lastupdate.txt": "connection refused",
-	} {
-		runs, err := gdelt.IngestLastUpdate(context.Background(), db, gs, listURL, gdelt.Options{})
-		if err == nil || len(runs) != 1 {
-			t.Fatalf("%s: runs %+v, err %v: want one failed run", listURL, runs, err)
-		}
-		var stored models.IngestRun
-		if err := db.First(&stored, runs[0].ID).Error; err != nil {
-			t.Fatal(err)
-		}
-		if stored.Status != models.IngestFailed || stored.FileURL == nil || *stored.FileURL != listURL || stored.Source != "gdelt" ||
-			stored.CompletedAt == nil || stored.ErrorMessage == nil || !strings.Contains(*stored.ErrorMessage, want) {
-			t.Errorf("%s: stored as %+v (message %v), want failed with %q", listURL, stored, stored.ErrorMessage, want)
-		}
-	}
+	})
 }

@@ -150,6 +150,11 @@ type WatchOptions struct {
 	// Log receives one line per poll outcome: INFO when it succeeded, WARN when it
 	// failed (nil: no log).
 	Log *slog.Logger
+	// HeartbeatTimeout, when set, makes each poll first close the runs of dead
+	// processes as abandoned (MarkAbandoned).
+	HeartbeatTimeout time.Duration
+	// Retention, when set, drops events older than it after each poll (Prune).
+	Retention time.Duration
 }
 
 // Watch polls listURL until ctx ends, one ingest at a time. Every failed poll is a
@@ -166,12 +171,31 @@ func Watch(ctx context.Context, db *gorm.DB, events *Store, listURL string, opts
 		log = slog.New(slog.DiscardHandler)
 	}
 	failures := 0
+	var lastPrune time.Time // retention runs at most hourly: a scan on a large SQLite file
 	for {
+		if opts.HeartbeatTimeout > 0 {
+			closed, err := MarkAbandoned(ctx, db, opts.HeartbeatTimeout)
+			for _, r := range closed {
+				log.Warn("ingest run abandoned", "run", r.ID, "events", r.EventsFetched, "message", *r.ErrorMessage)
+			}
+			if err != nil && ctx.Err() == nil {
+				log.Warn("marking abandoned ingest runs failed", "error", err)
+			}
+		}
 		runs, err := IngestLastUpdate(ctx, db, events, listURL, opts.Options)
 		if err == nil && opts.MasterFileList != "" {
 			var gapRuns []*models.IngestRun
 			gapRuns, err = ingestList(ctx, db, events, opts.MasterFileList, max(opts.GapFiles, 1), opts.Options)
 			runs = append(runs, gapRuns...)
+		}
+		if err == nil && opts.Retention > 0 && time.Since(lastPrune) > time.Hour {
+			n, perr := events.Prune(ctx, store.Now(), opts.Retention)
+			if perr != nil && ctx.Err() == nil {
+				log.Warn("retention failed", "error", perr)
+			} else if perr == nil {
+				lastPrune = time.Now()
+				log.Info("retention done", "events_removed", n, "keep", opts.Retention)
+			}
 		}
 		wait := opts.Interval
 		if err != nil {

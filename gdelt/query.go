@@ -131,7 +131,7 @@ func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 	}
 	stmt += " ORDER BY global_event_id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := s.db.QueryContext(ctx, stmt, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(stmt), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ var ErrNotFound = errors.New("gdelt: event not found")
 // Get returns one event, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (*Event, error) {
 	var e Event
-	err := s.db.QueryRowContext(ctx, selectEvents+" WHERE global_event_id = ?", id).Scan(e.scanTargets()...)
+	err := s.db.QueryRowContext(ctx, s.q(selectEvents+" WHERE global_event_id = ?"), id).Scan(e.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -207,8 +207,8 @@ func (s *Store) missingIn(ctx context.Context, ids []int64) ([]int64, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT global_event_id FROM events WHERE global_event_id IN (?"+
-		strings.Repeat(",?", len(ids)-1)+")", args...)
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT global_event_id FROM events WHERE global_event_id IN (?"+
+		strings.Repeat(",?", len(ids)-1)+")"), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"geopol/gdelt"
-	"geopol/store/storetest"
 )
 
 // craftedStore holds copies of the sample's first row with the given actor names,
 // Actor1Codes and source URLs, GLOBALEVENTIDs 1, 2, 3, ... in order.
-func craftedStore(t *testing.T, rows [][3]string) *gdelt.Store {
+func craftedStore(t *testing.T, db *gorm.DB, gs *gdelt.Store, rows [][3]string) {
 	t.Helper()
 	raw, err := os.ReadFile(sample(t))
 	if err != nil {
@@ -33,16 +34,18 @@ func craftedStore(t *testing.T, rows [][3]string) *gdelt.Store {
 	if err := os.WriteFile(path, []byte(out.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	gs := stores(t, nil)
-	if run, err := gdelt.Ingest(context.Background(), storetest.SQLite(t), gs, path, gdelt.Options{}); err != nil || run.EventsNew != len(rows) {
+	if run, err := gdelt.Ingest(context.Background(), db, gs, path, gdelt.Options{}); err != nil || run.EventsNew != len(rows) {
 		t.Fatalf("ingest crafted rows: %+v %v", run, err)
 	}
-	return gs
 }
 
 // Text and Actor are substrings in any case, and LIKE's wildcards in them are literal.
 func TestFindTextAndActorAreLiteralSubstrings(t *testing.T) {
-	gs := craftedStore(t, [][3]string{
+	backends(t, testFindTextAndActor)
+}
+
+func testFindTextAndActor(t *testing.T, db *gorm.DB, gs *gdelt.Store) {
+	craftedStore(t, db, gs, [][3]string{
 		{"FIFTY% OFF", "USAGOV", "https://example.com/a"},    // 1
 		{"FIFTYX OFF", "SYRGOV", "https://example.com/b_c"},  // 2
 		{"BACK\\SLASH", "GOVUSA", "https://example.com/bxc"}, // 3

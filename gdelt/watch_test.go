@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"geopol/gdelt"
+	"geopol/gdelt/gdelttest"
 	"geopol/models"
 	"geopol/store/storetest"
 )
@@ -24,7 +25,7 @@ import (
 // polling without ingesting it again; masterfilelist fills a missed export.
 func TestWatchRetriesThenIngestsOnce(t *testing.T) {
 	db := storetest.SQLite(t)
-	gs := stores(t, db)
+	gs := gdelttest.SQLite(t)
 	zipBytes, err := os.ReadFile(sample(t) + ".zip")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestWatchRetriesThenIngestsOnce(t *testing.T) {
 // at once, not after the interval) and logs at WARN.
 func TestWatchRecordsFailedPolls(t *testing.T) {
 	db := storetest.SQLite(t)
-	gs := stores(t, db)
+	gs := gdelttest.SQLite(t)
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	var logs bytes.Buffer

@@ -54,7 +54,11 @@ func eachBackend(t *testing.T, f func(t *testing.T, e *env)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			url, cache := b.setup(t)
-			f(t, newEnv(t, storetest.Config(t, url), cache))
+			cfg := storetest.Config(t, url)
+			// With PostgreSQL, the GDELT event store lives there too (GDELT_DATABASE_URL =
+			// DATABASE_URL), so every event query runs on both event store backends.
+			cfg.GDELTDatabaseURL = url
+			f(t, newEnv(t, cfg, cache))
 		})
 	}
 }

@@ -268,6 +268,8 @@ type IngestRunDTO struct {
 	EventsDuplicate int        `json:"events_duplicate"`
 	ErrorMessage    *string    `json:"error_message"`
 	FileURL         *string    `json:"file_url"`
+	// HeartbeatAt is when the run last said it was alive (renewed while it runs).
+	HeartbeatAt *time.Time `json:"heartbeat_at"`
 }
 
 // listIngestRuns lists ingest runs, newest first, filtered by status and source.
@@ -279,10 +281,10 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 	}
 	status, source := c.Query("status"), c.Query("source")
 	switch status {
-	case "", models.IngestRunning, models.IngestSuccess, models.IngestFailed, models.IngestInterrupted:
+	case "", models.IngestRunning, models.IngestSuccess, models.IngestFailed, models.IngestInterrupted, models.IngestAbandoned:
 	default:
 		fail(c, ErrValidation("A query parameter is invalid.",
-			FieldError{Field: "status", Message: "must be running, success, failed or interrupted"}))
+			FieldError{Field: "status", Message: "must be running, success, failed, interrupted or abandoned"}))
 		return
 	}
 	scope := "ingest-runs:" + status + ":" + source
@@ -329,6 +331,10 @@ func (s *Server) listIngestRuns(c *gin.Context) {
 		if r.CompletedAt != nil {
 			t := r.CompletedAt.UTC()
 			dto.CompletedAt = &t
+		}
+		if r.HeartbeatAt != nil {
+			t := r.HeartbeatAt.UTC()
+			dto.HeartbeatAt = &t
 		}
 		page.Items = append(page.Items, dto)
 	}

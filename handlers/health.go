@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"geopol/gdelt"
 	"geopol/models"
 )
 
@@ -154,17 +155,19 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 	if s.GDELT == nil {
 		return "", errors.New("GDELT event store is not open")
 	}
-	if _, err := os.Stat(s.GDELT.Path()); err != nil {
-		return "", fmt.Errorf("GDELT store file: %v", err)
+	if s.GDELT.Path() != "" {
+		if _, err := os.Stat(s.GDELT.Path()); err != nil {
+			return "", fmt.Errorf("GDELT store file: %v", err)
+		}
 	}
 	st, err := s.GDELT.Stats(ctx)
 	if err != nil {
 		return "", fmt.Errorf("GDELT store unreadable: %v", err)
 	}
 	if st.Events == 0 {
-		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Path()), nil
+		return fmt.Sprintf("%s open; no events ingested yet", s.GDELT.Label()), nil
 	}
-	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Path(), st.Events, st.NewestDateAdded), nil
+	return fmt.Sprintf("%s: %d events, newest DATEADDED %d", s.GDELT.Label(), st.Events, st.NewestDateAdded), nil
 }
 
 // checkLastIngest is unhealthy when no ingest run ever succeeded, when the newest
@@ -173,6 +176,19 @@ func (s *Server) checkGDELTStore(ctx context.Context) (string, error) {
 // at the first failed poll, and clears with the next success.
 func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	db := s.DB.WithContext(ctx)
+	// A run whose process died (no heartbeat for INGEST_HEARTBEAT_TIMEOUT) is closed
+	// as abandoned here too, so health names it even when no ingest runs any more.
+	if s.Config != nil && s.Config.IngestHeartbeatTimeout > 0 {
+		if _, err := gdelt.MarkAbandoned(ctx, s.DB, s.Config.IngestHeartbeatTimeout); err != nil {
+			return "", err
+		}
+	}
+	var abandoned models.IngestRun
+	abandonedErr := db.Where("status = ? AND started_at > ?", models.IngestAbandoned, s.now().Add(-24*time.Hour)).
+		Order("started_at DESC").Take(&abandoned).Error
+	if abandonedErr != nil && !errors.Is(abandonedErr, gorm.ErrRecordNotFound) {
+		return "", abandonedErr
+	}
 	var failed int64
 	if err := db.Model(&models.IngestRun{}).Where("status = ? AND started_at > ?", models.IngestFailed,
 		s.now().Add(-24*time.Hour)).Count(&failed).Error; err != nil {
@@ -193,6 +209,14 @@ func (s *Server) checkLastIngest(ctx context.Context) (string, error) {
 	age := s.now().Sub(at).Truncate(time.Second)
 	if age > IngestMaxAge {
 		return "", fmt.Errorf("newest successful ingest finished %s ago (limit %s); %d failed in the last 24 h", age, IngestMaxAge, failed)
+	}
+	if abandonedErr == nil && abandoned.StartedAt.After(run.StartedAt) {
+		msg := ""
+		if abandoned.ErrorMessage != nil {
+			msg = ": " + *abandoned.ErrorMessage
+		}
+		return "", fmt.Errorf("newest ingest run %d was abandoned%s; newest successful ingest finished %s ago; %d failed in the last 24 h",
+			abandoned.ID, msg, age, failed)
 	}
 	var last models.IngestRun
 	err = db.Where("status = ? AND started_at > ?", models.IngestFailed, run.StartedAt).Order("started_at DESC").Take(&last).Error

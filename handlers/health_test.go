@@ -20,11 +20,11 @@ import (
 	"geopol/store/storetest"
 )
 
-// newServer wires a Server on real stores: the given database, a fresh GDELT file and
-// the given cache.
+// newServer wires a Server on real stores: the given database, the event store cfg names
+// (PostgreSQL at GDELT_DATABASE_URL, else a fresh GDELT file) and the given cache.
 func newServer(t *testing.T, cfg *config.Config, db *gorm.DB, cache store.Cache) *handlers.Server {
 	t.Helper()
-	gs, err := gdelt.Open(context.Background(), cfg.GDELTDBPath, storetest.Logger())
+	gs, err := gdelt.OpenConfigured(context.Background(), cfg, storetest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

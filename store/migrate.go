@@ -19,9 +19,26 @@ import (
 	"geopol/migrations"
 )
 
-// RevisionTable records which migration files have been applied. It is not a model:
-// it belongs to the migration runner, not to the schema Atlas diffs.
+// RevisionTable records which migration files of the forecast database have been
+// applied. It is not a model: it belongs to the migration runner, not to the schema
+// Atlas diffs.
 const RevisionTable = "geopol_schema_revisions"
+
+// MigrationSet is one schema's versioned migrations: an Atlas directory per dialect
+// (FS holds postgres/ and sqlite/, each with atlas.sum) and the table that records which
+// of them a database has applied. The forecast database and the GDELT event store each
+// have one, so either can live in the same PostgreSQL database as the other without
+// their revisions mixing. On PostgreSQL a transaction-scoped advisory lock keyed on
+// Table serialises concurrent runners of the same set.
+type MigrationSet struct {
+	// Name is the directory named in errors, e.g. "migrations" or "migrations/gdelt".
+	Name  string
+	FS    fs.FS
+	Table string
+}
+
+// Forecast is the forecast database's migration set (migrations/postgres, migrations/sqlite).
+var Forecast = MigrationSet{Name: "migrations", FS: migrations.FS, Table: RevisionTable}
 
 // Revision is one row of RevisionTable.
 type Revision struct {
@@ -49,6 +66,10 @@ type migration struct {
 // loadMigrations reads the embedded Atlas directory for a dialect, checks it against
 // atlas.sum (so a hand-edited migration is refused) and splits each file into statements.
 func loadMigrations(fsys fs.FS, dialect string) ([]migration, error) {
+	return Forecast.load(fsys, dialect)
+}
+
+func (set MigrationSet) load(fsys fs.FS, dialect string) ([]migration, error) {
 	entries, err := fs.ReadDir(fsys, dialect)
 	if err != nil {
 		return nil, fmt.Errorf("migrations for %s: %w", dialect, err)
@@ -64,7 +85,7 @@ func loadMigrations(fsys fs.FS, dialect string) ([]migration, error) {
 		}
 	}
 	if err := migrate.Validate(dir); err != nil {
-		return nil, fmt.Errorf("migrations/%s does not match its atlas.sum (run `atlas migrate hash` after editing a migration): %w", dialect, err)
+		return nil, fmt.Errorf("%s/%s does not match its atlas.sum (run `atlas migrate hash` after editing a migration): %w", set.Name, dialect, err)
 	}
 	files, err := dir.Files()
 	if err != nil {
@@ -89,18 +110,29 @@ func loadMigrations(fsys fs.FS, dialect string) ([]migration, error) {
 // safe: on PostgreSQL an advisory lock serialises them, on SQLite the write lock does.
 // It returns the versions it applied.
 func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
-	return migrateFS(ctx, db, migrations.FS)
+	return Forecast.Migrate(ctx, db)
+}
+
+// Migrate applies the set's migrations that db has not seen, as the package-level
+// Migrate does for the forecast database.
+func (set MigrationSet) Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
+	return set.migrateUpTo(ctx, db, set.FS, "")
+}
+
+// MigrateTo is the set's Migrate stopped after version.
+func (set MigrationSet) MigrateTo(ctx context.Context, db *gorm.DB, version string) ([]string, error) {
+	return set.migrateUpTo(ctx, db, set.FS, version)
 }
 
 // prepare loads the migrations of db's dialect from fsys and makes sure the revision
 // table exists; it returns db bound to ctx.
-func prepare(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]migration, *gorm.DB, error) {
-	files, err := loadMigrations(fsys, Dialect(db))
+func (set MigrationSet) prepare(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]migration, *gorm.DB, error) {
+	files, err := set.load(fsys, Dialect(db))
 	if err != nil {
 		return nil, nil, err
 	}
 	db = db.WithContext(ctx)
-	if err := ensureRevisionTable(db); err != nil {
+	if err := set.ensureRevisionTable(db); err != nil {
 		return nil, nil, err
 	}
 	return files, db, nil
@@ -110,17 +142,17 @@ func prepare(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]migration, *gorm.D
 // and including that version, none after it, so a database can be brought to the state an
 // earlier release left (tests load data there before the later migrations run).
 func MigrateTo(ctx context.Context, db *gorm.DB, version string) ([]string, error) {
-	return migrateUpTo(ctx, db, migrations.FS, version)
+	return Forecast.MigrateTo(ctx, db, version)
 }
 
 func migrateFS(ctx context.Context, db *gorm.DB, fsys fs.FS) ([]string, error) {
-	return migrateUpTo(ctx, db, fsys, "")
+	return Forecast.migrateUpTo(ctx, db, fsys, "")
 }
 
 // migrateUpTo applies the migrations of fsys in version order, stopping after version last
 // ("" applies them all).
-func migrateUpTo(ctx context.Context, db *gorm.DB, fsys fs.FS, last string) ([]string, error) {
-	files, db, err := prepare(ctx, db, fsys)
+func (set MigrationSet) migrateUpTo(ctx context.Context, db *gorm.DB, fsys fs.FS, last string) ([]string, error) {
+	files, db, err := set.prepare(ctx, db, fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +164,7 @@ func migrateUpTo(ctx context.Context, db *gorm.DB, fsys fs.FS, last string) ([]s
 		if last != "" && m.version > last {
 			break
 		}
-		done, err := applyOne(db, m)
+		done, err := set.applyOne(db, m)
 		if err != nil {
 			return applied, fmt.Errorf("migration %s_%s: %w", m.version, m.description, err)
 		}
@@ -143,7 +175,7 @@ func migrateUpTo(ctx context.Context, db *gorm.DB, fsys fs.FS, last string) ([]s
 	return applied, nil
 }
 
-func ensureRevisionTable(db *gorm.DB) error {
+func (set MigrationSet) ensureRevisionTable(db *gorm.DB) error {
 	ts := "timestamptz"
 	if Dialect(db) == SQLite {
 		ts = "datetime"
@@ -151,10 +183,10 @@ func ensureRevisionTable(db *gorm.DB) error {
 	return db.Transaction(func(tx *gorm.DB) error {
 		// Concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL's catalog;
 		// the same advisory lock as the migrations serialises it.
-		if err := lockMigrations(tx); err != nil {
+		if err := set.lock(tx); err != nil {
 			return err
 		}
-		return tx.Exec(`CREATE TABLE IF NOT EXISTS ` + RevisionTable + ` (
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS ` + set.Table + ` (
 		version varchar(64) PRIMARY KEY,
 		description varchar(255) NOT NULL,
 		hash char(64) NOT NULL,
@@ -165,17 +197,17 @@ func ensureRevisionTable(db *gorm.DB) error {
 // lockMigrations takes PostgreSQL's transaction-scoped advisory lock for migrations: it
 // is released at COMMIT/ROLLBACK, even if the process dies. SQLite needs none: its
 // transactions start IMMEDIATE and so already hold the single write lock.
-func lockMigrations(tx *gorm.DB) error {
+func (set MigrationSet) lock(tx *gorm.DB) error {
 	if Dialect(tx) != Postgres {
 		return nil
 	}
-	return tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", RevisionTable).Error
+	return tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", set.Table).Error
 }
 
 // applyOne runs one file unless its version is already recorded, and reports whether it ran.
-func applyOne(db *gorm.DB, m migration) (bool, error) {
+func (set MigrationSet) applyOne(db *gorm.DB, m migration) (bool, error) {
 	if Dialect(db) != SQLite {
-		return applyInTx(db, m)
+		return set.applyInTx(db, m)
 	}
 	// SQLite rebuilds tables to alter them (create new, copy, drop old, rename). With
 	// foreign keys on, dropping the old parent table would cascade-delete child rows, and
@@ -189,7 +221,7 @@ func applyOne(db *gorm.DB, m migration) (bool, error) {
 		}
 		defer conn.Exec("PRAGMA foreign_keys = on")
 		var err error
-		ran, err = applyInTx(conn, m)
+		ran, err = set.applyInTx(conn, m)
 		return err
 	})
 	return ran, err
@@ -202,14 +234,14 @@ func isForeignKeyPragma(stmt string) bool {
 	return strings.HasPrefix(s, "pragma foreign_keys")
 }
 
-func applyInTx(db *gorm.DB, m migration) (bool, error) {
+func (set MigrationSet) applyInTx(db *gorm.DB, m migration) (bool, error) {
 	ran := false
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := lockMigrations(tx); err != nil {
+		if err := set.lock(tx); err != nil {
 			return err
 		}
 		var rev Revision
-		err := tx.Table(RevisionTable).Where("version = ?", m.version).Take(&rev).Error
+		err := tx.Table(set.Table).Where("version = ?", m.version).Take(&rev).Error
 		if err == nil {
 			if rev.Hash != m.hash {
 				return fmt.Errorf("already applied with different content (hash %s, file %s): migrations must not be edited once applied", rev.Hash, m.hash)
@@ -237,7 +269,7 @@ func applyInTx(db *gorm.DB, m migration) (bool, error) {
 			}
 		}
 		ran = true
-		return tx.Table(RevisionTable).Create(&Revision{Version: m.version, Description: m.description, Hash: m.hash, AppliedAt: Now()}).Error
+		return tx.Table(set.Table).Create(&Revision{Version: m.version, Description: m.description, Hash: m.hash, AppliedAt: Now()}).Error
 	})
 	return ran, err
 }
@@ -245,12 +277,17 @@ func applyInTx(db *gorm.DB, m migration) (bool, error) {
 // Status lists the embedded migrations with the time each was applied, plus any
 // recorded version that this binary does not know (a newer binary applied it).
 func Status(ctx context.Context, db *gorm.DB) ([]MigrationStatus, error) {
-	files, db, err := prepare(ctx, db, migrations.FS)
+	return Forecast.Status(ctx, db)
+}
+
+// Status is the package-level Status for the set's migrations.
+func (set MigrationSet) Status(ctx context.Context, db *gorm.DB) ([]MigrationStatus, error) {
+	files, db, err := set.prepare(ctx, db, set.FS)
 	if err != nil {
 		return nil, err
 	}
 	var revs []Revision
-	if err := db.Table(RevisionTable).Order("version").Find(&revs).Error; err != nil {
+	if err := db.Table(set.Table).Order("version").Find(&revs).Error; err != nil {
 		return nil, err
 	}
 	byVersion := map[string]Revision{}
