@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -46,9 +47,12 @@ func LogRequest(ctx context.Context, log *slog.Logger, r Request) {
 	now := time.Now()
 	ms := float64(r.Duration.Microseconds()) / 1000
 	if fast && plain(r.ID) && plain(r.Method) && plain(r.Path) && plain(r.ClientIP) && (r.Client == "" || plain(r.Client)) {
-		var buf [512]byte
-		b := h.appendRequest(buf[:0], now, r, ms)
-		_, _ = h.w.Write(b)
+		bp := lineBuffers.Get().(*[]byte)
+		*bp = h.appendRequest((*bp)[:0], now, r, ms)
+		_, _ = h.w.Write(*bp)
+		if cap(*bp) <= 4<<10 { // a rare long line is not kept
+			lineBuffers.Put(bp)
+		}
 		return
 	}
 	attrs := [8]slog.Attr{
@@ -71,6 +75,10 @@ func LogRequest(ctx context.Context, log *slog.Logger, r Request) {
 	rec.AddAttrs(attrs[:n]...)
 	_ = log.Handler().Handle(ctx, rec)
 }
+
+// lineBuffers hold the access lines being written: io.Writer may not keep the slice, so
+// it is reused.
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // appendRequest appends the line slog's text or JSON handler would write for r.
 func (h *handler) appendRequest(b []byte, now time.Time, r Request, ms float64) []byte {
