@@ -19,6 +19,7 @@ import (
 	"geopol/calibration"
 	"geopol/forecast"
 	"geopol/gdelt"
+	"geopol/gdelt/gdelttest"
 	"geopol/models"
 	"geopol/store/storetest"
 )
@@ -41,15 +42,14 @@ func ingest(t *testing.T, db *gorm.DB, events *gdelt.Store, evs []gdelt.Event) {
 	}
 }
 
-// openEvents opens a fresh event store in the test's temp dir.
-func openEvents(t *testing.T) *gdelt.Store {
+// openEvents opens a fresh event store of the forecast database's kind: a SQLite file
+// beside a SQLite database, a PostgreSQL event store beside PostgreSQL.
+func openEvents(t *testing.T, db *gorm.DB) *gdelt.Store {
 	t.Helper()
-	events, err := gdelt.Open(context.Background(), filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
-	if err != nil {
-		t.Fatal(err)
+	if db.Dialector.Name() == "postgres" {
+		return gdelttest.Postgres(t)
 	}
-	t.Cleanup(func() { events.Close() })
-	return events
+	return gdelttest.SQLite(t)
 }
 
 // firedWindows are the 31-day windows before 2025-06-01 (1 = the most recent) in which
@@ -92,7 +92,7 @@ func generatedHistory(asOf baseline.Day) ([]gdelt.Event, []string) {
 func TestRunStoresExplainableBaselines(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		events := openEvents(t)
+		events := openEvents(t, db)
 		asOf := day(t, "2025-06-01")
 		evs, top := generatedHistory(asOf)
 		ingest(t, db, events, evs)
@@ -197,9 +197,12 @@ func TestRunStoresExplainableBaselines(t *testing.T) {
 // 3·sqrt(r(1-r)/n) + 1/(n+2), and the store-backed backtest equals the replay of the
 // same history (reproducible: run twice, same numbers).
 func TestRunRecoversKnownRatesFromTheStore(t *testing.T) {
+	gdelttest.Stores(t, func(t *testing.T, events *gdelt.Store) { testRecoversKnownRates(t, events) })
+}
+
+func testRecoversKnownRates(t *testing.T, events *gdelt.Store) {
 	ctx := context.Background()
 	db := storetest.SQLite(t)
-	events := openEvents(t)
 	asOf := day(t, "2025-06-01")
 	p := baseline.Params{HorizonDays: 6, LookbackDays: 3500, MinWindows: 8, PriorAlpha: 1, PriorBeta: 1}
 	rates := map[string]float64{"SYR": 0.3, "IRQ": 0.8}

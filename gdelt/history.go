@@ -8,11 +8,7 @@ import (
 // The queries of the baseline forecaster (package baseline): which days the outcome
 // resolution rule fired on, and which days a country was reported at all. Every
 // statement is portable SQL (integer SQLDATE comparisons, GROUP BY, ORDER BY) written
-// with ? placeholders and passed through rebind.
-
-// rebind adapts a statement written with ? placeholders to the store's database. The
-// store is SQLite, which takes ? as written.
-func (s *Store) rebind(q string) string { return q }
+// with ? placeholders and passed through s.q, which numbers them for PostgreSQL.
 
 // RuleFilter is the event filter of the resolution rule without its date window: the
 // ActionGeo country and CAMEO root code ("" for any), and the minimum mentions and
@@ -54,7 +50,7 @@ type RuleDay struct {
 // without an ISO country are left out: no forecast can name their place.
 func (s *Store) RuleDays(ctx context.Context, f RuleFilter, from, to int) ([]RuleDay, error) {
 	cond, args := f.where(from, to)
-	rows, err := s.db.QueryContext(ctx, s.rebind(
+	rows, err := s.db.QueryContext(ctx, s.q(
 		"SELECT action_geo_country_iso, event_root_code, sql_date, count(*) FROM events WHERE "+cond+
 			" GROUP BY action_geo_country_iso, event_root_code, sql_date"+
 			" ORDER BY action_geo_country_iso, event_root_code, sql_date"), args...)
@@ -90,7 +86,7 @@ func (s *Store) ActiveDays(ctx context.Context, countryISO string, from, to int)
 		args = append(args, countryISO)
 	}
 	stmt += " GROUP BY action_geo_country_iso, sql_date ORDER BY action_geo_country_iso, sql_date"
-	rows, err := s.db.QueryContext(ctx, s.rebind(stmt), args...)
+	rows, err := s.db.QueryContext(ctx, s.q(stmt), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +106,7 @@ func (s *Store) ActiveDays(ctx context.Context, countryISO string, from, to int)
 // reported first (most mentions, then most sources, then the lower GLOBALEVENTID).
 func (s *Store) TopEvents(ctx context.Context, f RuleFilter, from, to, limit int) ([]Event, error) {
 	cond, args := f.where(from, to)
-	rows, err := s.db.QueryContext(ctx, s.rebind(selectEvents+" WHERE "+cond+
+	rows, err := s.db.QueryContext(ctx, s.q(selectEvents+" WHERE "+cond+
 		" ORDER BY num_mentions DESC, num_sources DESC, global_event_id LIMIT ?"), append(args, limit)...)
 	if err != nil {
 		return nil, err
