@@ -45,7 +45,12 @@ func TestIngestSIGINTLeavesInterrupted(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testIngestSIGINT(t, storetest.Config(t, "")) })
 }
 
-func testIngestSIGINT(t *testing.T, cfg *config.Config) {
+// startStalledIngest starts a real `geopol ingest` child process on cfg's databases
+// (with extra environment) whose download stalls after its first kilobyte, and returns
+// once the download has begun. The stalled server and the child are cleaned up when the
+// test ends.
+func startStalledIngest(t *testing.T, cfg *config.Config, extra ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,25 +63,32 @@ func testIngestSIGINT(t *testing.T, cfg *config.Config) {
 		case <-r.Context().Done():
 		}
 	}))
-	defer srv.Close()
-	defer close(release)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
 
-	db := storetest.Open(t, cfg)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildIngest$", "-test.v")
 	cmd.Env = append(os.Environ(), childIngestEnv+"="+srv.URL+"/20191024143000.export.CSV",
 		"DATABASE_URL="+cfg.DatabaseURL, "SQLITE_PATH="+cfg.SQLitePath, "GDELT_DB_PATH="+cfg.GDELTDBPath,
 		"ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Env = append(cmd.Env, extra...)
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	select {
 	case <-started:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("child never started downloading:\n%s", out.String())
 	}
+	return cmd, out
+}
+
+func testIngestSIGINT(t *testing.T, cfg *config.Config) {
+	db := storetest.Open(t, cfg)
+	cmd, out := startStalledIngest(t, cfg)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -109,37 +121,8 @@ func TestIngestSIGKILLIsAbandoned(t *testing.T) {
 }
 
 func testIngestSIGKILL(t *testing.T, cfg *config.Config) {
-	started := make(chan struct{}, 1)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "1000000")
-		w.Write(bytes.Repeat([]byte("x"), 1000))
-		w.(http.Flusher).Flush()
-		started <- struct{}{}
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-
 	db := storetest.Open(t, cfg)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildIngest$", "-test.v")
-	cmd.Env = append(os.Environ(), childIngestEnv+"="+srv.URL+"/20191024143000.export.CSV",
-		"DATABASE_URL="+cfg.DatabaseURL, "SQLITE_PATH="+cfg.SQLitePath, "GDELT_DB_PATH="+cfg.GDELTDBPath,
-		"INGEST_HEARTBEAT_TIMEOUT=1s", "ENVIRONMENT=testing", "CONFIG_FILE=-absent-", "ENV_FILE=-absent-")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("child never started downloading:\n%s", out.String())
-	}
+	cmd, out := startStalledIngest(t, cfg, "INGEST_HEARTBEAT_TIMEOUT=1s")
 	time.Sleep(700 * time.Millisecond) // a few heartbeats (every 250 ms)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -106,19 +106,6 @@ func (s *Store) ActiveDays(ctx context.Context, countryISO string, from, to int)
 // reported first (most mentions, then most sources, then the lower GLOBALEVENTID).
 func (s *Store) TopEvents(ctx context.Context, f RuleFilter, from, to, limit int) ([]Event, error) {
 	cond, args := f.where(from, to)
-	rows, err := s.db.QueryContext(ctx, s.q(selectEvents+" WHERE "+cond+
-		" ORDER BY num_mentions DESC, num_sources DESC, global_event_id LIMIT ?"), append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		if err := rows.Scan(e.scanTargets()...); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return s.queryEvents(ctx, selectEvents+" WHERE "+cond+
+		" ORDER BY num_mentions DESC, num_sources DESC, global_event_id LIMIT ?", append(args, limit)...)
 }

@@ -131,6 +131,12 @@ func (s *Store) Find(ctx context.Context, q Query) ([]Event, error) {
 	}
 	stmt += " ORDER BY global_event_id DESC LIMIT ?"
 	args = append(args, q.Limit)
+	return s.queryEvents(ctx, stmt, args...)
+}
+
+// queryEvents runs a SELECT of selectEvents' columns (? placeholders) and scans every
+// row; no rows is an empty slice, not nil.
+func (s *Store) queryEvents(ctx context.Context, stmt string, args ...any) ([]Event, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(stmt), args...)
 	if err != nil {
 		return nil, err
