@@ -3,7 +3,6 @@ package calibration_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,20 +13,23 @@ import (
 
 	"geopol/calibration"
 	"geopol/gdelt"
+	"geopol/gdelt/gdelttest"
 	"geopol/models"
 	"geopol/store"
 	"geopol/store/storetest"
 )
 
-// ingestSample loads the sample into a fresh event store and returns it.
+// ingestSample loads the sample into a fresh event store of the forecast database's kind
+// (a SQLite file beside SQLite, PostgreSQL beside PostgreSQL) and returns it.
 func ingestSample(t *testing.T, db *gorm.DB) *gdelt.Store {
 	t.Helper()
 	ctx := context.Background()
-	gs, err := gdelt.Open(ctx, filepath.Join(t.TempDir(), "gdelt.db"), storetest.Logger())
-	if err != nil {
-		t.Fatal(err)
+	var gs *gdelt.Store
+	if db.Dialector.Name() == "postgres" {
+		gs = gdelttest.Postgres(t)
+	} else {
+		gs = gdelttest.SQLite(t)
 	}
-	t.Cleanup(func() { _ = gs.Close() })
 	if _, err := gdelt.Ingest(ctx, db, gs, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
 		t.Fatalf("ingest sample: %v", err)
 	}
