@@ -88,14 +88,24 @@ func parseScorecardFilters(q url.Values) (calibration.Filter, ScorecardFilters, 
 // scorecard answers GET /calibration/scorecard: Brier and log scores, the reliability
 // diagram, the Murphy decomposition and ECE, overall, by category and by CAMEO root.
 func (s *Server) scorecard(c *gin.Context) {
-	f, echo, err := parseScorecardFilters(c.Request.URL.Query())
+	b, err := s.cachedScorecard(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	writeCached(c, http.StatusOK, b, cacheRevalidate)
+}
+
+// cachedScorecard computes, or reads from the cache, the encoded ScorecardResponse the
+// query's filters select; the JSON route and the /scorecard page share the entry.
+func (s *Server) cachedScorecard(c *gin.Context) (*cached, error) {
+	f, echo, err := parseScorecardFilters(c.Request.URL.Query())
+	if err != nil {
+		return nil, err
+	}
 	canon, _ := json.Marshal(echo)
 	key := scopedKey(calibrationGeneration, "scorecard:"+string(canon))
-	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
+	return s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
 		ctx, cancel := s.queryCtx(c)
 		defer cancel()
 		card, err := calibration.LoadScorecard(ctx, s.DB, f)
@@ -104,11 +114,6 @@ func (s *Server) scorecard(c *gin.Context) {
 		}
 		return ScorecardResponse{Filters: echo, Scorecard: *card}, nil
 	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeCached(c, http.StatusOK, b, cacheRevalidate)
 }
 
 // WeightView is a stored ensemble weight.

@@ -39,24 +39,10 @@ var scorecardPageTmpl = template.Must(template.New("scorecard.html.tmpl").Funcs(
 // to itself.
 const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// loadScorecard computes (or reads from the cache, under the JSON scorecard's key) the
-// scorecard the query's filters select.
+// loadScorecard is the scorecard the query's filters select, as the JSON route answers
+// it (from the same cache entry).
 func (s *Server) loadScorecard(c *gin.Context) (*ScorecardResponse, error) {
-	f, echo, err := parseScorecardFilters(c.Request.URL.Query())
-	if err != nil {
-		return nil, err
-	}
-	canon, _ := json.Marshal(echo)
-	key := scopedKey(calibrationGeneration, "scorecard:"+string(canon))
-	b, err := s.cachedJSON(c, key, s.Config.CacheTTLSummary, func() (any, error) {
-		ctx, cancel := s.queryCtx(c)
-		defer cancel()
-		card, err := calibration.LoadScorecard(ctx, s.DB, f)
-		if err != nil {
-			return nil, err
-		}
-		return ScorecardResponse{Filters: echo, Scorecard: *card}, nil
-	})
+	b, err := s.cachedScorecard(c)
 	if err != nil {
 		return nil, err
 	}
