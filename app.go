@@ -135,6 +135,21 @@ func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
 	return log
 }
 
+// openAppEvents is openApp followed by openEvents, for the commands that read the
+// event store; closing the app closes both.
+func openAppEvents(ctx context.Context, stderr io.Writer) (*app, *gdelt.Store, error) {
+	a, err := openApp(ctx, stderr, appOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	events, err := a.openEvents(ctx)
+	if err != nil {
+		a.close()
+		return nil, nil, err
+	}
+	return a, events, nil
+}
+
 // openEvents opens the GDELT event store at GDELT_DB_PATH; close closes it.
 func (a *app) openEvents(ctx context.Context) (*gdelt.Store, error) {
 	events, err := gdelt.OpenConfigured(ctx, a.cfg, a.log)

@@ -59,15 +59,11 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return err
 	}
-	a, err := openApp(ctx, stderr, appOptions{})
+	a, events, err := openAppEvents(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	events, err := a.openEvents(ctx)
-	if err != nil {
-		return err
-	}
 	res, err := baseline.Backtest(ctx, events, baseline.BacktestOptions{Params: opts.Params, From: first, To: last, StepDays: stepDays,
 		CountryISO: opts.CountryISO, RootCode: opts.RootCode, MinMentions: a.cfg.ResolveMinMentions, MinSources: a.cfg.ResolveMinSources})
 	if err != nil {

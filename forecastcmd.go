@@ -74,15 +74,11 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return err
 	}
-	a, err := openApp(ctx, stderr, appOptions{})
+	a, events, err := openAppEvents(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	events, err := a.openEvents(ctx)
-	if err != nil {
-		return err
-	}
 	opts.AsOf = day.Time()
 	opts.MinMentions, opts.MinSources = a.cfg.ResolveMinMentions, a.cfg.ResolveMinSources
 	// A forecast already stored is found through a failed INSERT (Create's idempotent

@@ -49,16 +49,12 @@ func resolveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		now = t
 	}
-	a, err := openApp(ctx, stderr, appOptions{})
+	a, events, err := openAppEvents(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	cfg := a.cfg
-	events, err := a.openEvents(ctx)
-	if err != nil {
-		return err
-	}
 	rep, err := calibration.ResolveDue(ctx, a.db, events, calibration.ResolveOptions{Now: now,
 		MinMentions: cfg.ResolveMinMentions, MinSources: cfg.ResolveMinSources, BatchSize: *batch})
 	if rep != nil {
