@@ -1,6 +1,7 @@
 package calibration
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"time"
@@ -284,23 +285,8 @@ func LoadTrackRecord(ctx context.Context, db *gorm.DB, category string) (TrackRe
 func ptr[T any](v T) *T { return &v }
 
 // outcomeLess orders outcomes by their content (probability, outcome, status, category,
-// code, question, baseline).
+// code, question, baseline last).
 func outcomeLess(a, b *Outcome) bool {
-	if a.Probability != b.Probability {
-		return a.Probability < b.Probability
-	}
-	if a.Outcome != b.Outcome {
-		return a.Outcome < b.Outcome
-	}
-	if a.Status != b.Status {
-		return a.Status < b.Status
-	}
-	if a.Category != b.Category {
-		return a.Category < b.Category
-	}
-	if ac, bc := deref(a.CameoRootCode), deref(b.CameoRootCode); ac != bc {
-		return ac < bc
-	}
 	var aq, bq Question
 	if a.Question != nil {
 		aq = *a.Question
@@ -308,19 +294,26 @@ func outcomeLess(a, b *Outcome) bool {
 	if b.Question != nil {
 		bq = *b.Question
 	}
-	if aq != bq {
-		if aq.CountryISO != bq.CountryISO {
-			return aq.CountryISO < bq.CountryISO
-		}
-		if aq.RootCode != bq.RootCode {
-			return aq.RootCode < bq.RootCode
-		}
-		if aq.From != bq.From {
-			return aq.From < bq.From
-		}
-		return aq.To < bq.To
+	return cmp.Or(
+		cmp.Compare(a.Probability, b.Probability),
+		cmp.Compare(a.Outcome, b.Outcome),
+		cmp.Compare(a.Status, b.Status),
+		cmp.Compare(a.Category, b.Category),
+		cmp.Compare(deref(a.CameoRootCode), deref(b.CameoRootCode)),
+		cmp.Compare(aq.CountryISO, bq.CountryISO),
+		cmp.Compare(aq.RootCode, bq.RootCode),
+		cmp.Compare(aq.From, bq.From),
+		cmp.Compare(aq.To, bq.To),
+		cmp.Compare(boolRank(a.Baseline), boolRank(b.Baseline)),
+	) < 0
+}
+
+// boolRank orders false before true.
+func boolRank(v bool) int {
+	if v {
+		return 1
 	}
-	return !a.Baseline && b.Baseline
+	return 0
 }
 
 func deref(s *string) string {
