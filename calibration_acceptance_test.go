@@ -48,6 +48,19 @@ var acceptanceSet = []acceptanceForecast{
 	{"SYR", "18", "conflict", 0.4, 0.5, 0.3, 0}, {"GBR", "19", "conflict", 0.8, 0.8, -1, 1},
 }
 
+// onBothDatabases runs f as subtests sqlite and postgres, each on a fresh acceptanceEnv.
+func onBothDatabases(t *testing.T, f func(t *testing.T, cfg *config.Config)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			pg := ""
+			if backend == "postgres" {
+				pg = storetest.PostgresURL(t)
+			}
+			f(t, acceptanceEnv(t, pg))
+		})
+	}
+}
+
 // acceptanceEnv points the commands at a fresh database (PostgreSQL when pgURL is set,
 // else SQLite) and event store in a temp dir, with no config.yaml or .env.
 func acceptanceEnv(t *testing.T, pgURL string) *config.Config {
@@ -119,51 +132,44 @@ func storeAcceptanceSet(t *testing.T, db *gorm.DB) []string {
 // Fresh database + seed + ingest of the sample + forecasts + `resolve --due` +
 // `calibrate` gives the weights and the scorecard computed by hand below.
 func TestAcceptanceResolveCalibrateScorecard(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			pg := ""
-			if backend == "postgres" {
-				pg = storetest.PostgresURL(t)
-			}
-			cfg := acceptanceEnv(t, pg)
-			command(t, "migrate", "up")
-			command(t, "seed")
-			ctx := context.Background()
-			db, err := store.OpenDatabase(ctx, cfg, storetest.Logger())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close(db)
-			events, err := gdelt.Open(ctx, cfg.GDELTDBPath, storetest.Logger())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := gdelt.Ingest(ctx, db, events, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			events.Close()
-			ids := storeAcceptanceSet(t, db)
+	onBothDatabases(t, func(t *testing.T, cfg *config.Config) {
+		command(t, "migrate", "up")
+		command(t, "seed")
+		ctx := context.Background()
+		db, err := store.OpenDatabase(ctx, cfg, storetest.Logger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close(db)
+		events, err := gdelt.Open(ctx, cfg.GDELTDBPath, storetest.Logger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gdelt.Ingest(ctx, db, events, storetest.GDELTSample(t, false), gdelt.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		events.Close()
+		ids := storeAcceptanceSet(t, db)
 
-			// 24 due (the seeded forecasts are live, one has no code, one is annulled):
-			// 15 resolve to yes, 9 to no.
-			out := command(t, "resolve", "--due")
-			if !strings.HasPrefix(out, "resolved 24 of 24 due forecast(s): 15 yes, 9 no; 0 already resolved") {
-				t.Errorf("resolve: %q", out)
-			}
-			if out := command(t, "resolve", "--due"); !strings.HasPrefix(out, "resolved 0 of 0 due") {
-				t.Errorf("second resolve: %q", out)
-			}
-			checkAcceptanceOutcomes(t, db, ids)
+		// 24 due (the seeded forecasts are live, one has no code, one is annulled):
+		// 15 resolve to yes, 9 to no.
+		out := command(t, "resolve", "--due")
+		if !strings.HasPrefix(out, "resolved 24 of 24 due forecast(s): 15 yes, 9 no; 0 already resolved") {
+			t.Errorf("resolve: %q", out)
+		}
+		if out := command(t, "resolve", "--due"); !strings.HasPrefix(out, "resolved 0 of 0 due") {
+			t.Errorf("second resolve: %q", out)
+		}
+		checkAcceptanceOutcomes(t, db, ids)
 
-			out = command(t, "calibrate")
-			checkAcceptanceWeights(t, db, out)
-			card, err := calibration.LoadScorecard(ctx, db, calibration.Filter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkAcceptanceScorecard(t, card)
-		})
-	}
+		out = command(t, "calibrate")
+		checkAcceptanceWeights(t, db, out)
+		card, err := calibration.LoadScorecard(ctx, db, calibration.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAcceptanceScorecard(t, card)
+	})
 }
 
 func checkAcceptanceOutcomes(t *testing.T, db *gorm.DB, ids []string) {
