@@ -26,9 +26,8 @@ type Request struct {
 // LogRequest can write an access line without going through slog.
 type handler struct {
 	slog.Handler
-	w     io.Writer
-	json  bool
-	level slog.Leveler
+	w    io.Writer
+	json bool
 }
 
 // LogRequest writes r as the info line "request" on log, exactly as
@@ -40,8 +39,9 @@ type handler struct {
 // format quotes or escapes), the line is appended straight into one buffer and written
 // with one Write, without slog's attribute machinery. Otherwise slog writes it.
 func LogRequest(ctx context.Context, log *slog.Logger, r Request) {
-	h, fast := log.Handler().(*handler)
-	if !log.Handler().Enabled(ctx, slog.LevelInfo) {
+	base := log.Handler()
+	h, fast := base.(*handler)
+	if !base.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	now := time.Now()
@@ -73,7 +73,7 @@ func LogRequest(ctx context.Context, log *slog.Logger, r Request) {
 	// never logged), and the same line.
 	rec := slog.NewRecord(now, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(attrs[:n]...)
-	_ = log.Handler().Handle(ctx, rec)
+	_ = base.Handle(ctx, rec)
 }
 
 // lineBuffers hold the access lines being written: io.Writer may not keep the slice, so

@@ -27,7 +27,7 @@ func RequestID(ctx context.Context) string {
 // written as text ("1.5s", "15m0s") rather than JSON's nanosecond integers.
 func New(w io.Writer, level slog.Leveler, json bool) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsAsText}
-	h := &handler{w: w, json: json, level: level}
+	h := &handler{w: w, json: json}
 	if json {
 		h.Handler = slog.NewJSONHandler(w, opts)
 	} else {
