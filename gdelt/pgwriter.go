@@ -168,22 +168,35 @@ func (w *pgWriter) abort() {
 func (w *pgWriter) writeBatch(ctx context.Context, b []Event) error {
 	err := w.tryBatch(ctx, b)
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23514" && strings.Contains(pgErr.Message, "no partition") {
-		// Another process dropped a partition this one still believed in (retention):
-		// forget them all and try once more.
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01":
+		// Another process dropped a partition this one still believed in
+		// (retention): forget them all and try once more.
 		w.s.months.Clear()
+		err = w.tryBatch(ctx, b)
+	case errors.As(err, &pgErr) && pgErr.Code == "40P01":
+		// A concurrent ingest of the same ids took their keys in another order; the
+		// server chose this batch to abort. Its keys are committed or gone now.
 		err = w.tryBatch(ctx, b)
 	}
 	return err
 }
 
 func (w *pgWriter) tryBatch(ctx context.Context, b []Event) error {
+	// The batch's distinct ids and the first row of each: a file that repeats an id
+	// stores its first row, as SQLite's INSERT OR IGNORE does.
+	seen := make(map[int64]bool, len(b))
+	ids := make([]int64, 0, len(b))
+	first := make([]int, 0, len(b))
+	for i := range b {
+		if id := b[i].GlobalEventID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+			first = append(first, i)
+		}
+	}
 	if err := w.s.ensurePartitions(ctx, b); err != nil {
 		return err
-	}
-	ids := make([]int64, len(b))
-	for i := range b {
-		ids[i] = b[i].GlobalEventID
 	}
 	conn, err := w.s.pool.Acquire(ctx)
 	if err != nil {
@@ -195,57 +208,124 @@ func (w *pgWriter) tryBatch(ctx context.Context, b []Event) error {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off; SAVEPOINT keys"); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, "INSERT INTO event_keys (global_event_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING RETURNING global_event_id", ids)
-	if err != nil {
-		return err
-	}
-	fresh := make(map[int64]bool, len(b))
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+	// New files hold new ids, so the keys are first copied in as they are: COPY is
+	// several times cheaper for the server than a speculative insert per row. A unique
+	// violation means some ids are stored already (a file ingested again, or an
+	// overlapping ingest that committed them); then the keys go in with ON CONFLICT DO
+	// NOTHING, whose RETURNING names the new ones.
+	buf := appendKeysBinary(w.copyBuf(), ids)
+	_, err = tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), "COPY event_keys (global_event_id) FROM STDIN (FORMAT binary)")
+	w.bufs <- buf
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT keys"); err != nil {
 			return err
 		}
-		fresh[id] = true
+		fresh, err := insertNewKeys(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		kept := first[:0]
+		for _, i := range first {
+			if fresh[b[i].GlobalEventID] {
+				kept = append(kept, i)
+			}
+		}
+		first = kept
+	case err != nil:
+		return fmt.Errorf("copy event keys: %w", err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	newRows := len(fresh)
-	if newRows > 0 {
-		buf := appendCopyBinary(w.copyBuf(), b, fresh)
-		tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), copySQL)
+	// The new rows go straight into their month's partition, one COPY per month,
+	// rather than through the partitioned parent, which routes row by row.
+	for _, rows := range byMonth(b, first) {
+		m := month(b[rows[0]].SQLDate)
+		buf := appendCopyBinary(w.copyBuf(), b, rows)
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf),
+			"COPY "+partitionName(m)+" ("+columnList+") FROM STDIN (FORMAT binary)")
 		w.bufs <- buf
 		if err != nil {
-			return fmt.Errorf("copy events: %w", err)
+			return fmt.Errorf("copy events of %s: %w", partitionName(m), err)
 		}
-		if int(tag.RowsAffected()) != newRows {
-			return fmt.Errorf("copy events: wrote %d rows, want %d", tag.RowsAffected(), newRows)
+		if int(tag.RowsAffected()) != len(rows) {
+			return fmt.Errorf("copy events of %s: wrote %d rows, want %d", partitionName(m), tag.RowsAffected(), len(rows))
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
 	w.written.Add(int64(len(b)))
-	w.new.Add(int64(newRows))
+	w.new.Add(int64(len(first)))
 	return nil
 }
 
-// copySQL copies events in PostgreSQL's binary COPY format, which appendCopyBinary writes.
-var copySQL = "COPY events (" + strings.Join(columns, ", ") + ") FROM STDIN (FORMAT binary)"
+// byMonth groups the rows of b at the indexes rows by the month of their event date,
+// in order of month and, within one, of rows.
+func byMonth(b []Event, rows []int) [][]int {
+	groups := map[int][]int{}
+	var months []int
+	for _, i := range rows {
+		m := month(b[i].SQLDate)
+		if _, ok := groups[m]; !ok {
+			months = append(months, m)
+		}
+		groups[m] = append(groups[m], i)
+	}
+	sort.Ints(months)
+	out := make([][]int, len(months))
+	for k, m := range months {
+		out[k] = groups[m]
+	}
+	return out
+}
 
-// appendCopyBinary appends to buf the binary COPY stream of the events of b whose id is
-// in fresh, each id once (a file that repeats an id stores its first row, as SQLite's
-// INSERT OR IGNORE does). Encoding by hand is several times cheaper than pgx's generic
-// value encoding, which dominated the client's time.
-func appendCopyBinary(buf []byte, b []Event, fresh map[int64]bool) []byte {
+// insertNewKeys inserts the ids that event_keys lacks and returns them.
+func insertNewKeys(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]bool, error) {
+	rows, err := tx.Query(ctx, "INSERT INTO event_keys (global_event_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING RETURNING global_event_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fresh := make(map[int64]bool, len(ids))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		fresh[id] = true
+	}
+	return fresh, rows.Err()
+}
+
+// appendKeysBinary appends to buf the binary COPY stream of one bigint column.
+func appendKeysBinary(buf []byte, ids []int64) []byte {
+	buf = appendCopyHeader(buf)
+	for _, id := range ids {
+		buf = binary.BigEndian.AppendUint16(buf, 1)
+		buf = binary.BigEndian.AppendUint32(buf, 8)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(id))
+	}
+	return binary.BigEndian.AppendUint16(buf, 0xffff) // end of data
+}
+
+// appendCopyHeader appends the binary COPY signature, flags and header extension length.
+func appendCopyHeader(buf []byte) []byte {
 	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
-	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
-	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension length
+	buf = binary.BigEndian.AppendUint32(buf, 0)  // flags
+	return binary.BigEndian.AppendUint32(buf, 0) // header extension length
+}
+
+// columnList is the events columns in the order appendCopyBinary writes them.
+var columnList = strings.Join(columns, ", ")
+
+// appendCopyBinary appends to buf the binary COPY stream of the events of b at the
+// indexes rows. Encoding by hand is several times cheaper than pgx's generic value
+// encoding, which dominated the client's time.
+func appendCopyBinary(buf []byte, b []Event, rows []int) []byte {
+	buf = appendCopyHeader(buf)
 	i8 := func(v int64) {
 		buf = binary.BigEndian.AppendUint32(buf, 8)
 		buf = binary.BigEndian.AppendUint64(buf, uint64(v))
@@ -267,12 +347,8 @@ func appendCopyBinary(buf []byte, b []Event, fresh map[int64]bool) []byte {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(v)))
 		buf = append(buf, v...)
 	}
-	for k := range b {
+	for _, k := range rows {
 		e := &b[k]
-		if !fresh[e.GlobalEventID] {
-			continue
-		}
-		delete(fresh, e.GlobalEventID)
 		buf = binary.BigEndian.AppendUint16(buf, uint16(len(columns)))
 		i8(e.GlobalEventID)
 		i4(e.SQLDate)
