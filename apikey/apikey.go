@@ -81,8 +81,16 @@ func WellFormed(s string) bool {
 
 // Hash is the only form of a key the database and the cache ever hold.
 func Hash(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
+	var buf [64]byte // keys are 51 bytes: hashed from the stack, not a copy on the heap
+	var sum [sha256.Size]byte
+	if len(key) <= len(buf) {
+		sum = sha256.Sum256(buf[:copy(buf[:], key)])
+	} else {
+		sum = sha256.Sum256([]byte(key))
+	}
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // NormalizeClientName trims name and checks it fits api_keys.client_name. It returns

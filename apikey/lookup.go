@@ -2,7 +2,6 @@ package apikey
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -53,7 +52,7 @@ func Lookup(ctx context.Context, db *gorm.DB, hash string) (*Key, error) {
 		return nil, err
 	}
 	// The index found the row; the comparison that decides is still constant-time.
-	if subtle.ConstantTimeCompare([]byte(row.KeyHash), []byte(hash)) != 1 || row.RevokedAt != nil {
+	if !sameHash(row.KeyHash, hash) || row.RevokedAt != nil {
 		return nil, gorm.ErrRecordNotFound
 	}
 	return &Key{ID: row.ID, Hash: row.KeyHash, Client: row.ClientName, LastUsed: row.LastUsedAt}, nil
@@ -117,7 +116,7 @@ func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 	kc.mu.RLock()
 	e, ok := kc.entries[hash]
 	kc.mu.RUnlock()
-	if !ok || !now.Before(e.expires) || subtle.ConstantTimeCompare([]byte(e.key.Hash), []byte(hash)) != 1 {
+	if !ok || !now.Before(e.expires) || !sameHash(e.key.Hash, hash) {
 		return nil, false
 	}
 	return e.key, true
@@ -266,4 +265,17 @@ func (u *UsageRecorder) Flush(ctx context.Context) error {
 		}
 	}
 	return first
+}
+
+// sameHash compares two key hashes in constant time (as subtle.ConstantTimeCompare),
+// reading the strings in place rather than copying them into byte slices.
+func sameHash(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
 }

@@ -63,7 +63,7 @@ func (a *abuseState) block(ip string, until time.Time) {
 // key up, until the budget refills. Valid requests spend nothing.
 func (s *Server) guardCredentials(limiter *ratelimit.Limiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ip := c.ClientIP()
+		ip := clientIP(c)
 		if wait := s.abuse.blockedFor(ip, time.Now()); wait > 0 {
 			tooMany(c, wait, fmt.Sprintf("Too many failed credential attempts from this address; retry in %d s.", ceilSeconds(wait)))
 			return
@@ -85,7 +85,7 @@ func (s *Server) guardCredentials(limiter *ratelimit.Limiter) gin.HandlerFunc {
 func (s *Server) limitAdmin(limiter *ratelimit.Limiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		n := s.Config.AdminRateLimitPerMinute
-		res := limiter.Allow(c.Request.Context(), "admin:"+c.ClientIP(), ratelimit.Limit{Rate: n, Burst: n, Period: time.Minute})
+		res := limiter.Allow(c.Request.Context(), "admin:"+clientIP(c), ratelimit.Limit{Rate: n, Burst: n, Period: time.Minute})
 		if !res.Allowed {
 			tooMany(c, res.RetryAfter, fmt.Sprintf("Admin routes take %d requests a minute from one address; retry in %d s.", n, ceilSeconds(res.RetryAfter)))
 			return

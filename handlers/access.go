@@ -13,12 +13,8 @@ import (
 	"geopol/apikey"
 )
 
-const (
-	// ctxKeyHash holds the authenticated key's SHA-256, which names its rate budget.
-	ctxKeyHash = "geopol.key_hash"
-	// authTimeout bounds a key lookup in the database.
-	authTimeout = 5 * time.Second
-)
+// authTimeout bounds a key lookup in the database.
+const authTimeout = 5 * time.Second
 
 // extractAPIKey returns the well-formed key in the configured header or, failing
 // that, in Authorization: Bearer. Malformed values are never looked up.
@@ -61,8 +57,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		}
 	}
 	s.usage.Record(s.DB, k, s.now()) // written in the background
-	c.Set(ctxClient, k.Client)
-	c.Set(ctxKeyHash, k.Hash)
+	r := info(c)
+	r.client, r.keyHash = k.Client, k.Hash
 	c.Next()
 }
 

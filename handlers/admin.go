@@ -55,12 +55,12 @@ func NewKeyView(k models.ApiKey) KeyView {
 // requireAdmin admits requests with Authorization: Bearer <ADMIN_TOKEN>.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if !s.isAdmin(c) {
-		logger(c).Warn("admin request refused: wrong or missing admin token", "client_ip", c.ClientIP())
+		logger(c).Warn("admin request refused: wrong or missing admin token", "client_ip", clientIP(c))
 		c.Header("WWW-Authenticate", `Bearer realm="geopol-admin"`)
 		fail(c, newError(http.StatusUnauthorized, "Unauthorized", "This route needs the admin token, sent as Authorization: Bearer."))
 		return
 	}
-	c.Set(ctxClient, "admin")
+	info(c).client = "admin"
 	c.Next()
 }
 

@@ -52,7 +52,7 @@ func (s *Server) createForecast(c *gin.Context) {
 	}
 	id := ""
 	if idemKey != "" {
-		id = forecast.IdempotencyID(c.GetString(ctxClient), idemKey)
+		id = forecast.IdempotencyID(info(c).client, idemKey)
 	}
 	row, err := forecast.Create(ctx, s.DB, &req, id, s.now())
 	if err != nil {

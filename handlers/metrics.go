@@ -32,11 +32,28 @@ func observeRequests(c *gin.Context) {
 	defer metrics.InFlight.Dec()
 	c.Next()
 	status := c.Writer.Status()
-	metrics.RequestDuration.WithLabelValues(methodLabel(c.Request.Method), route, strconv.Itoa(status)).
+	metrics.RequestDuration.WithLabelValues(methodLabel(c.Request.Method), route, statusLabel(status)).
 		Observe(time.Since(start).Seconds())
 	if status == http.StatusTooManyRequests {
 		metrics.RateLimited.WithLabelValues(limitLabel(c)).Inc()
 	}
+}
+
+// statusLabels are the label values of the statuses HTTP defines, made once.
+var statusLabels = func() []string {
+	v := make([]string, 600)
+	for i := 100; i < len(v); i++ {
+		v[i] = strconv.Itoa(i)
+	}
+	return v
+}()
+
+// statusLabel is status as a label value.
+func statusLabel(status int) string {
+	if status >= 100 && status < len(statusLabels) {
+		return statusLabels[status]
+	}
+	return strconv.Itoa(status)
 }
 
 // methodLabel bounds the method label to the methods HTTP defines.

@@ -21,8 +21,6 @@ import (
 // RequestIDHeader carries the request id in both directions.
 const RequestIDHeader = "X-Request-ID"
 
-const ctxLogger = "geopol.logger"
-
 // requestIDKey is RequestIDHeader as net/http keys it ("X-Request-Id").
 var requestIDKey = http.CanonicalHeaderKey(RequestIDHeader)
 
@@ -50,20 +48,54 @@ func newRequestID() string {
 	n := requestIDCounter.Add(1)
 	binary.BigEndian.PutUint32(b[6:10], uint32(n>>16))
 	binary.BigEndian.PutUint16(b[10:], uint16(n))
-	return hex.EncodeToString(b[:])
+	var h [24]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
+}
+
+// reqInfo is what the middleware learns of a request, in one value in its context: its
+// id (which every log line below reads, database queries included), the server's logger,
+// the client address and, once authenticated, the API client's name and key hash. One
+// allocation, where gin's Keys map would cost a table per request and a hash per key.
+type reqInfo struct {
+	id       string
+	log      *slog.Logger
+	clientIP string // "" until asked for (clientIP)
+	client   string // the API client's name, "" before authentication
+	keyHash  string // the authenticated key's SHA-256, which names its rate budget
+}
+
+// RequestID names the request in log lines (logging.Identified).
+func (r *reqInfo) RequestID() string { return r.id }
+
+// info returns the request's reqInfo; a context made without requestID (a handler
+// called on its own in a test) gets an empty one.
+func info(c *gin.Context) *reqInfo {
+	if r, ok := logging.RequestValue(c.Request.Context()).(*reqInfo); ok {
+		return r
+	}
+	r := &reqInfo{}
+	c.Request = c.Request.WithContext(logging.WithRequest(c.Request.Context(), r))
+	return r
+}
+
+// clientIP is c.ClientIP(), worked out once per request.
+func clientIP(c *gin.Context) string {
+	r := info(c)
+	if r.clientIP == "" {
+		r.clientIP = c.ClientIP()
+	}
+	return r.clientIP
 }
 
 // requestID accepts a well-formed X-Request-ID or makes one, and echoes it.
 func requestID(c *gin.Context) {
 	id := c.GetHeader(RequestIDHeader)
-	if !validRequestID.MatchString(id) {
+	if id == "" || !validRequestID.MatchString(id) {
 		id = newRequestID()
 	}
-	c.Set(RequestIDHeader, id)
 	c.Writer.Header()[requestIDKey] = []string{id}
-	// In the request's context too, so every line written under it (database queries
-	// included) names the request.
-	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
+	c.Request = c.Request.WithContext(logging.WithRequest(c.Request.Context(), &reqInfo{id: id}))
 	c.Next()
 }
 
@@ -72,31 +104,30 @@ func requestID(c *gin.Context) {
 // they may carry filters but never need to be in logs, and keys must never be.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
-	c.Set(ctxLogger, s.Log)
+	r := info(c)
+	r.log = s.Log
 	c.Next()
 	logging.LogRequest(c.Request.Context(), s.Log, logging.Request{
-		ID:       c.GetString(RequestIDHeader),
+		ID:       r.id,
 		Method:   c.Request.Method,
 		Path:     c.Request.URL.Path,
 		Status:   c.Writer.Status(),
 		Bytes:    c.Writer.Size(),
 		Duration: time.Since(start),
-		ClientIP: c.ClientIP(),
-		Client:   c.GetString(ctxClient),
+		ClientIP: clientIP(c),
+		Client:   r.client,
 	})
 }
 
-// ctxClient is where authentication puts the API client's name.
-const ctxClient = "geopol.client"
-
 // logger returns the request-scoped logger: the server's, with the request id.
 func logger(c *gin.Context) *slog.Logger {
-	base := slog.Default()
-	if l, ok := c.Get(ctxLogger); ok {
-		base = l.(*slog.Logger)
+	r := info(c)
+	base := r.log
+	if base == nil {
+		base = slog.Default()
 	}
-	if id := c.GetString(RequestIDHeader); id != "" {
-		return base.With("request_id", id)
+	if r.id != "" {
+		return base.With("request_id", r.id)
 	}
 	return base
 }

@@ -94,7 +94,7 @@ func (s *Server) spendBudget(c *gin.Context, limiter *ratelimit.Limiter, limits 
 	lim, class := s.limitFor(c.Request.Method)
 	// The key's hash names its budget: unique across deployments and tests sharing a
 	// Redis, and not the key itself.
-	res := limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+c.GetString(ctxKeyHash), lim)
+	res := limiter.Allow(c.Request.Context(), "ratelimit:"+class+":"+info(c).keyHash, lim)
 	h := c.Writer.Header()
 	// Canonical keys assigned directly: no canonicalisation per request.
 	h[rateLimitLimitKey] = limits[class].header(lim.Rate)

@@ -10,17 +10,39 @@ import (
 	"time"
 )
 
-type requestIDKey struct{}
+type requestKey struct{}
+
+// Identified is what a context carries to name its request: the request id alone
+// (WithRequestID), or a server's own per-request state that knows it (WithRequest).
+type Identified interface{ RequestID() string }
+
+type plainID string
+
+func (id plainID) RequestID() string { return string(id) }
 
 // WithRequestID returns a context that carries the request id.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return WithRequest(ctx, plainID(id))
+}
+
+// WithRequest returns a context that carries v, which names the request: a server keeps
+// its per-request state there, in the one value every log line below can read.
+func WithRequest(ctx context.Context, v Identified) context.Context {
+	return context.WithValue(ctx, requestKey{}, v)
+}
+
+// RequestValue returns the value WithRequest or WithRequestID put in ctx, or nil.
+func RequestValue(ctx context.Context) Identified {
+	v, _ := ctx.Value(requestKey{}).(Identified)
+	return v
 }
 
 // RequestID returns the request id ctx carries, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if v := RequestValue(ctx); v != nil {
+		return v.RequestID()
+	}
+	return ""
 }
 
 // New builds the process logger: text or JSON lines at level on w, with durations
