@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
+
+	"geopol/config"
 )
 
 // `serve` binds HTTP_ADDR before it opens or migrates anything, and a busy address is
@@ -43,5 +46,23 @@ func TestListenErrorNamesHTTPAddr(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot listen on 127.0.0.1:99999 (HTTP_ADDR): ") ||
 		!strings.HasSuffix(err.Error(), "; set HTTP_ADDR=127.0.0.1:8080 or another free address") {
 		t.Fatalf("bad port: %v", err)
+	}
+}
+
+// serve sets the collector's target from GC_PERCENT, unless GOGC was set.
+func TestApplyGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	if !applyGCPercent(&config.Config{GCPercent: 300}, "") {
+		t.Fatal("GC_PERCENT not applied without GOGC")
+	}
+	if got := debug.SetGCPercent(100); got != 300 {
+		t.Fatalf("GC percent %d, want 300", got)
+	}
+	if applyGCPercent(&config.Config{GCPercent: 300}, "150") {
+		t.Fatal("GC_PERCENT applied over GOGC")
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent %d after GOGC was set, want it untouched (100)", got)
 	}
 }

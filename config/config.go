@@ -119,6 +119,10 @@ type Config struct {
 	MetricsAddr string
 	// ScorecardPublic serves the HTML scorecard page (/scorecard) without an API key.
 	ScorecardPublic bool
+	// GCPercent is the garbage collector's target that serve sets (as GOGC would) when
+	// the GOGC environment variable is not set: heap growth allowed over the live heap
+	// between collections, in percent.
+	GCPercent int
 
 	// Warnings are what Load noticed but did not refuse: keys of the .env file that
 	// geopol does not know. LogWarnings writes them once a logger exists.
@@ -199,6 +203,7 @@ var Keys = []Key{
 	{Name: "log_json", Default: false},
 	{Name: "metrics_addr", Default: ""},
 	{Name: "scorecard_public", Default: false},
+	{Name: "gc_percent", Default: 400},
 }
 
 // Options says where to look for files. Empty fields mean the defaults: config.yaml
@@ -458,6 +463,7 @@ func build(v *viper.Viper) (*Config, error) {
 		c.LogJSON = b
 	}
 	c.MetricsAddr = strings.TrimSpace(v.GetString("metrics_addr"))
+	c.GCPercent = intKey(v, "gc_percent", 25, bad)
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 			bad("metrics_addr", "must be host:port or :port such as 127.0.0.1:9090 (empty: no metrics listener), got %q", c.MetricsAddr)
@@ -487,6 +493,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.Bool("admin_routes", c.AdminToken != ""),
 		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Int("gc_percent", c.GCPercent),
 	)
 }
 

@@ -53,6 +53,9 @@ func TestRateLimitAndBodyDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.GCPercent != 400 {
+		t.Fatalf("GC_PERCENT default %d, want 400", c.GCPercent)
+	}
 	if c.RateLimitPerMinute != 600 || c.RateLimitBurst != 60 || c.RateLimitPostPerMinute != 60 || c.MaxBodyBytes != 1<<20 {
 		t.Fatalf("defaults: %d %d %d %d", c.RateLimitPerMinute, c.RateLimitBurst, c.RateLimitPostPerMinute, c.MaxBodyBytes)
 	}
@@ -142,6 +145,8 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"RATE_LIMIT_POST_PER_MINUTE=0", "RATE_LIMIT_POST_PER_MINUTE:"},
 		{"MAX_BODY_BYTES=10", "MAX_BODY_BYTES:"},
 		{"MAX_BODY_BYTES=1MiB", "MAX_BODY_BYTES:"},
+		{"GC_PERCENT=10", "GC_PERCENT:"},
+		{"GC_PERCENT=off", "GC_PERCENT:"},
 		{"SHUTDOWN_DRAIN=-1s", "SHUTDOWN_DRAIN:"},
 		{"SHUTDOWN_DRAIN=soon", "SHUTDOWN_DRAIN:"},
 		{"SHUTDOWN_TIMEOUT=0", "SHUTDOWN_TIMEOUT:"},
