@@ -2,6 +2,8 @@ package apikey_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,6 +68,45 @@ func TestKeyCacheServesWithoutReads(t *testing.T) {
 		}
 		if n := reads.Load(); n > 1 { // one at most: a lookup in the instant a check dropped the entries
 			t.Errorf("%d key reads for 1000 lookups of a known key", n)
+		}
+	})
+}
+
+// When the last revocation check is too old to trust (checks slowed by load), requests
+// wait for one check and are served from memory, rather than each reading its row: under
+// load those reads would queue the check itself behind them and keep the trust lapsed.
+func TestKeyCacheWaitsForOneCheckWhenTrustLapses(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
+		key, _, err := apikey.Create(context.Background(), db, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kc apikey.KeyCache
+		reads := countKeyReads(t, db)
+		warm(t, &kc, db, apikey.Hash(key))
+		time.Sleep(1100 * time.Millisecond) // past the trust window, with no request to renew it
+		if _, ok := kc.Cached(db, apikey.Hash(key)); ok {
+			t.Fatal("the cache served a key on a check older than its trust window")
+		}
+		reads.Store(0)
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if k, err := kc.Lookup(context.Background(), db, apikey.Hash(key)); err != nil || k.Client != "c" {
+					errs <- fmt.Errorf("%+v %v", k, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := reads.Load(); n > 1 {
+			t.Errorf("%d key reads by 64 lookups after the trust lapsed, want one check and no reads", n)
 		}
 	})
 }

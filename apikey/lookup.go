@@ -81,10 +81,14 @@ type KeyCache struct {
 	gen     uint64 // bumped by every drop; entries read under an older one are discarded
 	seen    revocations
 	// checkedAt is when (Unix ns) the last successful revocation check started, 0 before
-	// the first; lastCheck when the last one started; checking is set while one runs.
+	// the first; lastCheck when the last one started.
 	checkedAt atomic.Int64
 	lastCheck atomic.Int64
-	checking  atomic.Bool
+	// inflight is closed when the revocation check under way ends; nil when none runs
+	// (running says so without the lock).
+	checkMu  sync.Mutex
+	inflight chan struct{}
+	running  atomic.Bool
 }
 
 type keyEntry struct {
@@ -106,11 +110,10 @@ type revocations struct {
 func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 	now := time.Now()
 	ns := now.UnixNano()
-	if ns-kc.lastCheck.Load() >= int64(revocationPollEvery) && kc.checking.CompareAndSwap(false, true) {
-		kc.lastCheck.Store(ns)
-		go kc.check(db, ns)
+	if ns-kc.lastCheck.Load() >= int64(revocationPollEvery) && !kc.running.Load() {
+		kc.startCheck(db)
 	}
-	if checked := kc.checkedAt.Load(); checked == 0 || ns-checked >= int64(revocationTrust) {
+	if !kc.trusted(ns) {
 		return nil, false
 	}
 	kc.mu.RLock()
@@ -127,6 +130,19 @@ func (kc *KeyCache) Cached(db *gorm.DB, hash string) (*Key, bool) {
 func (kc *KeyCache) Lookup(ctx context.Context, db *gorm.DB, hash string) (*Key, error) {
 	if k, ok := kc.Cached(db, hash); ok {
 		return k, nil
+	}
+	if !kc.trusted(time.Now().UnixNano()) {
+		// The last check is too old to serve entries (the first request, or checks
+		// slowed by load): wait for the one check under way rather than each request
+		// reading its row, which under load would queue the check itself behind them.
+		select {
+		case <-kc.startCheck(db):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if k, ok := kc.Cached(db, hash); ok {
+			return k, nil
+		}
 	}
 	now := time.Now()
 	kc.mu.Lock()
@@ -160,10 +176,40 @@ func (kc *KeyCache) Forget(hash string) {
 	kc.mu.Unlock()
 }
 
+// trusted reports whether the last successful revocation check, at ns, is recent enough
+// to serve cached entries.
+func (kc *KeyCache) trusted(ns int64) bool {
+	checked := kc.checkedAt.Load()
+	return checked != 0 && ns-checked < int64(revocationTrust)
+}
+
+// startCheck starts a revocation check in the background unless one is under way, and
+// returns the channel closed when that check ends.
+func (kc *KeyCache) startCheck(db *gorm.DB) <-chan struct{} {
+	kc.checkMu.Lock()
+	defer kc.checkMu.Unlock()
+	if kc.inflight != nil {
+		return kc.inflight
+	}
+	done := make(chan struct{})
+	kc.inflight = done
+	kc.running.Store(true)
+	start := time.Now().UnixNano()
+	kc.lastCheck.Store(start)
+	go func() {
+		kc.check(db, start)
+		kc.checkMu.Lock()
+		kc.inflight = nil
+		kc.running.Store(false)
+		kc.checkMu.Unlock()
+		close(done)
+	}()
+	return done
+}
+
 // check reads the revocation fingerprint and drops every entry when it changed (or when
 // it is the first one: entries read before it are not known to predate anything).
 func (kc *KeyCache) check(db *gorm.DB, start int64) {
-	defer kc.checking.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), revocationPollTimeout)
 	defer cancel()
 	var r revocations
