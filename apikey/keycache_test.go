@@ -47,22 +47,30 @@ func warm(t *testing.T, kc *apikey.KeyCache, db *gorm.DB, hash string) {
 	}
 }
 
+// cachedKey creates a key of client "c" and a key cache that serves it, and counts the
+// key rows read on db from then on.
+func cachedKey(t *testing.T, db *gorm.DB) (hash string, kc *apikey.KeyCache, reads *atomic.Int64) {
+	t.Helper()
+	key, _, err := apikey.Create(context.Background(), db, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc = &apikey.KeyCache{}
+	reads = countKeyReads(t, db)
+	warm(t, kc, db, apikey.Hash(key))
+	if reads.Load() == 0 {
+		t.Fatal("the first lookup read no row: the counter counts nothing")
+	}
+	reads.Store(0)
+	return apikey.Hash(key), kc, reads
+}
+
 // A known key is served from memory: a thousand lookups read no row.
 func TestKeyCacheServesWithoutReads(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
-		key, _, err := apikey.Create(context.Background(), db, "c")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kc apikey.KeyCache
-		reads := countKeyReads(t, db)
-		warm(t, &kc, db, apikey.Hash(key))
-		if reads.Load() == 0 {
-			t.Fatal("the first lookup read no row: the counter counts nothing")
-		}
-		reads.Store(0)
+		hash, kc, reads := cachedKey(t, db)
 		for i := 0; i < 1000; i++ {
-			if k, err := kc.Lookup(context.Background(), db, apikey.Hash(key)); err != nil || k.Client != "c" {
+			if k, err := kc.Lookup(context.Background(), db, hash); err != nil || k.Client != "c" {
 				t.Fatalf("%+v %v", k, err)
 			}
 		}
@@ -77,25 +85,18 @@ func TestKeyCacheServesWithoutReads(t *testing.T) {
 // load those reads would queue the check itself behind them and keep the trust lapsed.
 func TestKeyCacheWaitsForOneCheckWhenTrustLapses(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, db *gorm.DB) {
-		key, _, err := apikey.Create(context.Background(), db, "c")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kc apikey.KeyCache
-		reads := countKeyReads(t, db)
-		warm(t, &kc, db, apikey.Hash(key))
+		hash, kc, reads := cachedKey(t, db)
 		time.Sleep(1100 * time.Millisecond) // past the trust window, with no request to renew it
-		if _, ok := kc.Cached(db, apikey.Hash(key)); ok {
+		if _, ok := kc.Cached(db, hash); ok {
 			t.Fatal("the cache served a key on a check older than its trust window")
 		}
-		reads.Store(0)
 		var wg sync.WaitGroup
 		errs := make(chan error, 64)
 		for range 64 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if k, err := kc.Lookup(context.Background(), db, apikey.Hash(key)); err != nil || k.Client != "c" {
+				if k, err := kc.Lookup(context.Background(), db, hash); err != nil || k.Client != "c" {
 					errs <- fmt.Errorf("%+v %v", k, err)
 				}
 			}()
