@@ -28,9 +28,9 @@ const pgWriters = 2
 const partitionLock = "gdelt_events_partitions"
 
 // pgWriter stores events on PostgreSQL. Each batch is one transaction with
-// synchronous_commit off: its ids go into event_keys (ON CONFLICT DO NOTHING RETURNING
-// tells which are new: exact dedup across partitions and across concurrent ingests),
-// then only the new rows are copied into events in the binary COPY format. flush ends the
+// synchronous_commit off: its ids go into event_keys first (exact dedup across
+// partitions and across concurrent ingests; tryBatch says how), then only the new rows
+// are copied, in the binary COPY format, into their months' partitions. flush ends the
 // file with one synchronous commit, which waits for the WAL of every batch before it.
 type pgWriter struct {
 	s       *Store

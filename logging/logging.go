@@ -12,18 +12,9 @@ import (
 
 type requestKey struct{}
 
-// Identified is what a context carries to name its request: the request id alone
-// (WithRequestID), or a server's own per-request state that knows it (WithRequest).
+// Identified is what a context carries to name its request: a server's per-request
+// state, which knows the request's id.
 type Identified interface{ RequestID() string }
-
-type plainID string
-
-func (id plainID) RequestID() string { return string(id) }
-
-// WithRequestID returns a context that carries the request id.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return WithRequest(ctx, plainID(id))
-}
 
 // WithRequest returns a context that carries v, which names the request: a server keeps
 // its per-request state there, in the one value every log line below can read.
@@ -31,7 +22,7 @@ func WithRequest(ctx context.Context, v Identified) context.Context {
 	return context.WithValue(ctx, requestKey{}, v)
 }
 
-// RequestValue returns the value WithRequest or WithRequestID put in ctx, or nil.
+// RequestValue returns the value WithRequest put in ctx, or nil.
 func RequestValue(ctx context.Context) Identified {
 	v, _ := ctx.Value(requestKey{}).(Identified)
 	return v

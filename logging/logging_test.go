@@ -11,10 +11,19 @@ import (
 	"geopol/logging"
 )
 
+// request is a server's per-request state as logging sees it.
+type request struct{ id string }
+
+func (r *request) RequestID() string { return r.id }
+
 func TestRequestIDTravelsInContext(t *testing.T) {
-	ctx := logging.WithRequestID(context.Background(), "abc123")
+	r := &request{id: "abc123"}
+	ctx := logging.WithRequest(context.Background(), r)
 	if got := logging.RequestID(ctx); got != "abc123" {
 		t.Fatalf("RequestID = %q", got)
+	}
+	if got := logging.RequestValue(ctx); got != r {
+		t.Fatalf("RequestValue = %v, want the value put in", got)
 	}
 	if got := logging.RequestID(context.Background()); got != "" {
 		t.Fatalf("empty context gave %q", got)
